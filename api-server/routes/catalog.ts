@@ -1,0 +1,37 @@
+// One route per catalog endpoint: authenticate for the family, count the request, run it in the engine.
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AnyEndpoint } from "../../shared/catalog/define.ts";
+import { CATALOG } from "../../shared/catalog/index.ts";
+import { coerceQuery } from "../../shared/catalog/params.ts";
+import type { Runtime } from "../../shared/runtime.ts";
+import { authenticate } from "../credentials.ts";
+import { applyRateLimit } from "../rate-limit.ts";
+import type { RouteTable } from "../route-table.ts";
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** Query string (GET) or JSON body (POST), plus path parameters, coerced to the schema's types. */
+export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): Record<string, unknown> {
+  const source = endpoint.method === "GET" ? objectOf(request.query) : objectOf(request.body);
+  return coerceQuery(endpoint.params, { ...source, ...objectOf(request.params) });
+}
+
+export function registerCatalogRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
+  for (const endpoint of CATALOG) {
+    routes.add(endpoint.method, endpoint.path);
+    app.route({
+      method: endpoint.method,
+      url: endpoint.path,
+      handler: async (request, reply) => {
+        const principal = await authenticate(runtime.accounts, request, endpoint.family);
+        const limit = await applyRateLimit(runtime.limits, principal, reply);
+        const result = await runtime.engine.run(endpoint, principal.workspace, requestParams(endpoint, request), limit.remaining);
+        reply.header("X-Cache", result.cache);
+        return result.body;
+      },
+    });
+  }
+}

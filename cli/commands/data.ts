@@ -1,0 +1,48 @@
+// Operator commands for data: deterministic demo data and file imports (CONTRACT §3, §8).
+
+import { readFile } from "node:fs/promises";
+import { formatOfFile } from "../../shared/import/parse.ts";
+import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
+import { requireString, UsageError, type Command } from "../command.ts";
+import { withRuntime } from "../open.ts";
+
+export const seed: Command = {
+  words: ["seed"],
+  usage: "seed [--workspace demo] [--scale N]",
+  summary: "Generate deterministic demo data (N ≈ raw events per family), replacing the workspace's data.",
+  options: { workspace: { type: "string" }, scale: { type: "string" } },
+  run: (ctx) =>
+    withRuntime(ctx.env, async (runtime) => {
+      const workspaceId = typeof ctx.values.workspace === "string" ? ctx.values.workspace : DEMO_WORKSPACE;
+      const scale = ctx.values.scale === undefined ? DEFAULT_SCALE : Number(ctx.values.scale);
+      if (!Number.isInteger(scale) || scale < 1 || scale > 100_000_000) throw new UsageError("--scale must be a whole number from 1 to 100000000.");
+      const started = Date.now();
+      await seedWorkspace(runtime, { workspaceId, scale, nowMs: runtime.clock.now().getTime() });
+      const seconds = (Date.now() - started) / 1000;
+      ctx.print(`Seeded workspace ${workspaceId} at scale ${scale} in ${seconds.toFixed(1)} s.`, { workspace: workspaceId, scale, seconds });
+      return 0;
+    }),
+};
+
+export const importFile: Command = {
+  words: ["import"],
+  usage: "import --workspace W <table> <file>",
+  summary: "Import an NDJSON (.ndjson, .jsonl) or CSV file into one table, all or nothing.",
+  positionals: 2,
+  options: { workspace: { type: "string" } },
+  run: (ctx) =>
+    withRuntime(ctx.env, async ({ importer }) => {
+      const workspace = requireString(ctx.values, "workspace");
+      const [table, file] = ctx.positionals;
+      const format = formatOfFile(file);
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`);
+      }
+      const rows = await importer.importText(workspace, table, format, text, file);
+      ctx.print(`Imported ${rows} rows into ${table} of workspace ${workspace}.`, { workspace, table, rows });
+      return 0;
+    }),
+};

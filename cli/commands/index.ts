@@ -1,0 +1,19 @@
+// Every CLI command, in the order `metrigate --help` lists them.
+
+import type { Command } from "../command.ts";
+import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
+import { importFile, seed } from "./data.ts";
+import { serve } from "./serve.ts";
+
+export const COMMANDS: readonly Command[] = [
+  serve,
+  seed,
+  importFile,
+  workspaceCreate,
+  workspaceSuspend,
+  workspaceResume,
+  userCreate,
+  keyCreate,
+  tokenCreate,
+  tokenRevoke,
+];

@@ -1,0 +1,66 @@
+// The server secret and the keys derived from it: JWT signing, API-key digests, key encryption, URL signing.
+
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+
+export interface Keys {
+  jwt: Uint8Array;
+  digest: Buffer;
+  encryption: Buffer;
+  urls: Buffer;
+}
+
+function derive(secret: string, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, "metrigate", purpose, 32));
+}
+
+export function deriveKeys(secret: string): Keys {
+  return {
+    jwt: new Uint8Array(derive(secret, "jwt-hs256")),
+    digest: derive(secret, "api-key-digest"),
+    encryption: derive(secret, "api-key-encryption"),
+    urls: derive(secret, "signed-urls"),
+  };
+}
+
+/**
+ * METRIGATE_SECRET when set; otherwise a random secret kept beside the database file (mode 0600),
+ * created on first start. An in-memory database gets a secret that lives as long as the process.
+ */
+export function loadSecret(envSecret: string | undefined, dbPath: string): string {
+  if (envSecret) return envSecret;
+  if (dbPath === ":memory:") return randomBytes(32).toString("base64url");
+  const file = `${dbPath}.secret`;
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
+  return secret;
+}
+
+export function hmacHex(key: Buffer, value: string): string {
+  return createHmac("sha256", key).update(value).digest("hex");
+}
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  if (left.length !== right.length) return false;
+  return timingSafeEqual(left, right);
+}
+
+/** AES-256-GCM; the output is iv.tag.ciphertext in base64url. */
+export function encrypt(key: Buffer, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return [iv, cipher.getAuthTag(), body].map((b) => b.toString("base64url")).join(".");
+}
+
+export function decrypt(key: Buffer, sealed: string): string {
+  const [iv, tag, body] = sealed.split(".").map((part) => Buffer.from(part, "base64url"));
+  const decipher = createDecipheriv("aes-256-gcm", key, iv);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8");
+}

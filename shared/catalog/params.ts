@@ -1,0 +1,106 @@
+// Parameter building blocks with consistent descriptions and 400 messages, and the coercion of
+// query-string values into the schema's types. Free of Node APIs.
+
+import { z } from "zod";
+import { BadParameter } from "../errors.ts";
+
+export function limitParam(defaultValue: number) {
+  return z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(defaultValue)
+    .describe(`Maximum number of rows to return, 1-200 (default ${defaultValue}).`);
+}
+
+export function offsetParam() {
+  return z.number().int().min(0).default(0).describe("Number of rows to skip before the first returned row (default 0).");
+}
+
+/** A closed vocabulary with a description of every value, as plausible's query schema does. */
+export function choiceParam<const V extends readonly [string, ...string[]]>(
+  values: V,
+  defaultValue: V[number],
+  summary: string,
+  meanings: Record<V[number], string>,
+) {
+  const described = values.map((v: V[number]) => `"${v}" = ${meanings[v]}`).join("; ");
+  return z.enum(values).default(defaultValue).describe(`${summary} One of: ${described}. Default "${defaultValue}".`);
+}
+
+type AnyZod = z.ZodType;
+
+/** The schema under optional/default/nullable wrappers. */
+function baseOf(schema: AnyZod): AnyZod {
+  let current = schema;
+  for (;;) {
+    const def = current._zod.def as { type: string; innerType?: AnyZod };
+    if ((def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) {
+      current = def.innerType;
+    } else {
+      return current;
+    }
+  }
+}
+
+export function baseTypeName(schema: AnyZod): string {
+  return (baseOf(schema)._zod.def as { type: string }).type;
+}
+
+/**
+ * Turns query-string values into the types the schema expects (numbers, booleans); unknown names are
+ * dropped, empty strings count as absent. Values that do not convert are kept so validation names them.
+ */
+export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(schema.shape)) {
+    let value = query[name];
+    if (Array.isArray(value)) value = value[value.length - 1];
+    if (value === undefined || value === "") continue;
+    if (typeof value === "string") {
+      const type = baseTypeName(field as AnyZod);
+      if (type === "number" && /^-?\d+(\.\d+)?$/.test(value.trim())) value = Number(value);
+      else if (type === "boolean" && /^(true|false)$/i.test(value.trim())) value = value.trim().toLowerCase() === "true";
+    }
+    out[name] = value;
+  }
+  return out;
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
+/** One clear sentence for the first problem zod found, naming the parameter and what it allows. */
+export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>): { parameter: string; message: string } {
+  const parameter = issue.path.map(String).join(".") || "body";
+  const got = describeValue(input[String(issue.path[0])]);
+  switch (issue.code) {
+    case "invalid_value":
+      return {
+        parameter,
+        message: `Invalid value ${got} for parameter '${parameter}'. Allowed values: ${issue.values.map(String).join(", ")}.`,
+      };
+    case "too_big":
+      return { parameter, message: `Parameter '${parameter}' must be at most ${String(issue.maximum)} (got ${got}).` };
+    case "too_small":
+      return { parameter, message: `Parameter '${parameter}' must be at least ${String(issue.minimum)} (got ${got}).` };
+    case "invalid_type": {
+      const expected = issue.expected === "int" ? "an integer" : issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`;
+      return { parameter, message: `Parameter '${parameter}' must be ${expected} (got ${got}).` };
+    }
+    case "invalid_format":
+      return { parameter, message: `Parameter '${parameter}' has an invalid format (got ${got}): ${issue.message}.` };
+    default:
+      return { parameter, message: issue.message.includes(parameter) ? issue.message : `Parameter '${parameter}': ${issue.message}` };
+  }
+}
+
+/** Validates parameters against an endpoint's schema; the first problem becomes a BadParameter. */
+export function parseParams<S extends z.ZodObject>(schema: S, input: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const { parameter, message } = issueMessage(result.error.issues[0], input);
+  throw new BadParameter(parameter, message);
+}

@@ -1,0 +1,40 @@
+// Settings from the environment (CONTRACT §3); every one has a working default.
+
+import { InvalidInput } from "./errors.ts";
+
+export interface Config {
+  port: number;
+  host: string;
+  dbPath: string;
+  now: string | undefined;
+  secret: string | undefined;
+  storeKind: "duckdb" | "clickhouse";
+  clickhouseUrl: string;
+  redisUrl: string | undefined;
+  cacheTtlSeconds: number;
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidInput(`${name} must be a whole number from ${min} to ${max}, got "${value}".`);
+  return n;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
+  const storeKind = env.METRIGATE_STORE || "duckdb";
+  if (storeKind !== "duckdb" && storeKind !== "clickhouse") {
+    throw new InvalidInput(`METRIGATE_STORE must be duckdb or clickhouse, got "${storeKind}".`);
+  }
+  return {
+    port: integer("PORT", env.PORT, 8787, 0, 65535),
+    host: env.HOST || "127.0.0.1",
+    dbPath: env.METRIGATE_DB || "./data/metrigate.duckdb",
+    now: env.METRIGATE_NOW || undefined,
+    secret: env.METRIGATE_SECRET || undefined,
+    storeKind,
+    clickhouseUrl: env.CLICKHOUSE_URL || "http://127.0.0.1:8123",
+    redisUrl: env.REDIS_URL || undefined,
+    cacheTtlSeconds: integer("METRIGATE_CACHE_TTL", env.METRIGATE_CACHE_TTL, 60, 0, 86_400),
+  };
+}

@@ -1,0 +1,229 @@
+// GET /api/v1/stats (CONTRACT §10.1): clicks, leads, revenue, CVR and EPC by time, country, source and
+// offer for a period in any IANA zone — one SQL statement with GROUPING SETS over both tables.
+
+import { z } from "zod";
+import { defineEndpoint } from "../../catalog/define.ts";
+import { choiceParam } from "../../catalog/params.ts";
+import { BadParameter } from "../../errors.ts";
+import { isValidTimeZone } from "../../time/zoned.ts";
+import { resolvePeriod, STATS_RANGES, type Bucket } from "./period.ts";
+
+const QUARTER_MS = 15 * 60_000;
+
+const params = z.object({
+  range: choiceParam(STATS_RANGES, "today", "Reporting period, in the requested time zone.", {
+    hour: "the current clock hour up to now",
+    today: "local midnight today up to now",
+    yesterday: "the whole previous local day",
+    "7days": "local midnight six days ago up to now",
+    "30days": "local midnight 29 days ago up to now",
+    custom: "local midnight of start up to local midnight after end (needs start and end, at most 365 days)",
+  }),
+  start: z.string().optional().describe("First day of a custom range, YYYY-MM-DD (required when range=custom)."),
+  end: z.string().optional().describe("Last day of a custom range, YYYY-MM-DD, inclusive (required when range=custom)."),
+  timezone: z
+    .string()
+    .default("America/New_York")
+    .describe('IANA time zone for periods and time-series labels, e.g. "Europe/Berlin" (default "America/New_York").'),
+  country: z
+    .string()
+    .optional()
+    .describe('Comma-separated ISO 3166-1 alpha-2 country codes, case-insensitive, e.g. "US,gb". Default: all.'),
+  offer: z.string().optional().describe("Comma-separated offer names to include. Default: all."),
+  source: z.string().optional().describe('Comma-separated traffic sources to include ("Direct" = no source). Default: all.'),
+});
+
+const metrics = {
+  clicks: z.number().int().describe("Clicks in the period."),
+  leads: z.number().int().describe("Conversions in the period, counted at their own time."),
+  revenue: z.number().describe("Revenue of the leads, 2 decimals."),
+  cvr: z.number().describe("leads ÷ clicks × 100, 4 decimals; 0 without clicks."),
+  epc: z.number().describe("revenue ÷ clicks, 6 decimals; 0 without clicks."),
+};
+const metricsRow = z.object(metrics);
+const filterList = z.array(z.string()).nullable();
+
+const response = z.object({
+  success: z.literal(true),
+  meta: z.object({
+    range: z.enum(STATS_RANGES),
+    timezone: z.string(),
+    granularity: z.enum(["hour", "day"]),
+    period_start: z.string().describe("Inclusive start, ISO-8601 UTC with milliseconds."),
+    period_end: z.string().describe("Exclusive end, ISO-8601 UTC with milliseconds (now for open periods)."),
+    generated_at: z.string(),
+    filters: z.object({ country: filterList, offer: filterList, source: filterList }),
+    requests_remaining: z.number().int().nullable(),
+  }),
+  data: z.object({
+    summary: metricsRow,
+    time_series: z.array(z.object({ period: z.string().describe("Bucket start in local time."), ...metrics })),
+    by_country: z.array(z.object({ country: z.string(), ...metrics })),
+    by_source: z.array(z.object({ source: z.string(), ...metrics })),
+    by_offer: z.array(z.object({ offer: z.string(), ...metrics })),
+  }),
+});
+
+type Params = z.output<typeof params>;
+type Metrics = z.output<typeof metricsRow>;
+
+function splitList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = [...new Set(value.split(",").map((v) => v.trim()).filter((v) => v !== ""))].sort();
+  return items.length > 0 ? items : undefined;
+}
+
+function normalize(p: Params): Params {
+  if (!isValidTimeZone(p.timezone)) {
+    throw new BadParameter("timezone", `Unknown time zone "${p.timezone}": use an IANA name such as America/New_York or UTC.`);
+  }
+  const countries = splitList(p.country?.toUpperCase());
+  const bad = countries?.find((c) => !/^[A-Z]{2}$/.test(c));
+  if (bad !== undefined) {
+    throw new BadParameter("country", `Invalid country code "${bad}" in 'country': use two-letter ISO 3166-1 codes such as US or GB.`);
+  }
+  const custom = p.range === "custom";
+  return {
+    ...p,
+    start: custom ? p.start : undefined,
+    end: custom ? p.end : undefined,
+    country: countries?.join(","),
+    offer: splitList(p.offer)?.join(","),
+    source: splitList(p.source)?.join(","),
+  };
+}
+
+const round = (value: number, digits: number) => {
+  const f = 10 ** digits;
+  return Math.round((value + Number.EPSILON) * f) / f;
+};
+
+function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
+  return {
+    clicks,
+    leads,
+    revenue: round(revenue, 2),
+    cvr: clicks > 0 ? round((leads / clicks) * 100, 4) : 0,
+    epc: clicks > 0 ? round(revenue / clicks, 6) : 0,
+  };
+}
+
+/** Quarter-hour index → bucket number, so bucketing is one hash join, DST-correct by construction. */
+function quarterMap(buckets: Bucket[], periodEnd: number): { qs: number[]; bs: number[] } {
+  const qs: number[] = [];
+  const bs: number[] = [];
+  buckets.forEach((bucket, i) => {
+    const until = i + 1 < buckets.length ? buckets[i + 1].start : periodEnd;
+    for (let q = Math.floor(bucket.start / QUARTER_MS); q * QUARTER_MS < until; q++) {
+      qs.push(q);
+      bs.push(i);
+    }
+  });
+  return { qs, bs };
+}
+
+interface GroupRow {
+  g: number;
+  bucket: number | null;
+  country: string | null;
+  source: string | null;
+  offer: string | null;
+  clicks: number;
+  leads: number;
+  revenue: number;
+}
+
+const DIMENSION = `coalesce(nullif(country, ''), 'Unknown') AS country, offer, coalesce(nullif(source, ''), 'Direct') AS source`;
+
+function filterSql(p: Params): string {
+  return [
+    p.country ? "AND list_contains($countries, country)" : "",
+    p.offer ? "AND list_contains($offers, offer)" : "",
+    p.source ? "AND list_contains($sources, coalesce(nullif(source, ''), 'Direct'))" : "",
+  ].join(" ");
+}
+
+export function statsSql(filters: string): string {
+  const window = "workspace_id = $ws AND ts >= make_timestamp(($start * 1000)::BIGINT) AND ts < make_timestamp(($end * 1000)::BIGINT)";
+  return `
+    WITH qmap AS (SELECT unnest($qs::BIGINT[]) AS q, unnest($bs::INTEGER[]) AS bucket),
+    events AS (
+      SELECT epoch_ms(ts) // ${QUARTER_MS} AS q, ${DIMENSION}, 1 AS clicks, 0 AS leads, 0.0 AS revenue
+      FROM tr_clicks WHERE ${window} ${filters}
+      UNION ALL
+      SELECT epoch_ms(ts) // ${QUARTER_MS} AS q, ${DIMENSION}, 0 AS clicks, 1 AS leads, revenue
+      FROM tr_conversions WHERE ${window} ${filters}
+    )
+    SELECT GROUPING(bucket, country, source, offer) AS g, bucket, country, source, offer,
+           sum(clicks)::BIGINT AS clicks, sum(leads)::BIGINT AS leads, sum(revenue)::DOUBLE AS revenue
+    FROM events JOIN qmap USING (q)
+    GROUP BY GROUPING SETS ((bucket), (country), (source), (offer), ())`;
+}
+
+function byDimension<K extends "country" | "source" | "offer">(rows: GroupRow[], key: K, mask: number) {
+  return rows
+    .filter((r) => r.g === mask)
+    .map((r) => ({ name: String(r[key]), clicks: r.clicks, leads: r.leads, revenue: r.revenue }))
+    .sort((a, b) => b.revenue - a.revenue || b.clicks - a.clicks || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((r) => ({ [key]: r.name, ...metricsOf(r.clicks, r.leads, r.revenue) }) as { [P in K]: string } & Metrics);
+}
+
+// GROUPING(bucket, country, source, offer) bit masks: a set bit marks a column not grouped.
+const MASK = { bucket: 0b0111, country: 0b1011, source: 0b1101, offer: 0b1110, total: 0b1111 } as const;
+
+export const statsEndpoint = defineEndpoint({
+  name: "taprain_stats",
+  family: "taprain",
+  title: "Affiliate conversion stats",
+  description:
+    "Clicks, leads, revenue, conversion rate (CVR) and earnings per click (EPC) for a period, with a zero-filled " +
+    "time series and breakdowns by country, source and offer. Periods follow the requested IANA time zone.",
+  method: "GET",
+  path: "/api/v1/stats",
+  params,
+  response,
+  readOnly: true,
+  cacheable: true,
+  sheetFunction: "STATS",
+  normalize,
+  async compute(ctx, p) {
+    const period = resolvePeriod(p.range, ctx.now.getTime(), p.timezone, { start: p.start, end: p.end });
+    const { qs, bs } = quarterMap(period.buckets, period.end);
+    const list = (v: string | undefined) => (v ? v.split(",") : null);
+    const filters = { country: list(p.country), offer: list(p.offer), source: list(p.source) };
+    const rows = await ctx.store.query<GroupRow>(statsSql(filterSql(p)), {
+      qs,
+      bs,
+      start: period.start,
+      end: period.end,
+      ...(filters.country ? { countries: filters.country } : {}),
+      ...(filters.offer ? { offers: filters.offer } : {}),
+      ...(filters.source ? { sources: filters.source } : {}),
+    });
+    const total = rows.find((r) => r.g === MASK.total);
+    const perBucket = new Map(rows.filter((r) => r.g === MASK.bucket).map((r) => [r.bucket, r]));
+    return {
+      success: true as const,
+      meta: {
+        range: p.range,
+        timezone: p.timezone,
+        granularity: period.granularity,
+        period_start: new Date(period.start).toISOString(),
+        period_end: new Date(period.end).toISOString(),
+        generated_at: ctx.now.toISOString(),
+        filters,
+        requests_remaining: ctx.requestsRemaining,
+      },
+      data: {
+        summary: metricsOf(total?.clicks ?? 0, total?.leads ?? 0, total?.revenue ?? 0),
+        time_series: period.buckets.map((bucket, i) => {
+          const r = perBucket.get(i);
+          return { period: bucket.label, ...metricsOf(r?.clicks ?? 0, r?.leads ?? 0, r?.revenue ?? 0) };
+        }),
+        by_country: byDimension(rows, "country", MASK.country),
+        by_source: byDimension(rows, "source", MASK.source),
+        by_offer: byDimension(rows, "offer", MASK.offer),
+      },
+    };
+  },
+});

@@ -1,0 +1,82 @@
+// The engine: validates parameters, checks plans, serves from the result cache or computes, for any face.
+
+import type { AnyEndpoint, ComputeContext, HostServices, QueryRunner } from "./catalog/define.ts";
+import { finalizeBody } from "./catalog/families.ts";
+import { parseParams } from "./catalog/params.ts";
+import type { ResultCache } from "./cache/result-cache.ts";
+import type { Clock } from "./clock.ts";
+import { Forbidden, MetrigateError } from "./errors.ts";
+import type { Workspace } from "./auth/accounts.ts";
+import type { SqlParams, Store } from "./store/store.ts";
+
+export interface EngineDeps {
+  store: Store;
+  clock: Clock;
+  cache: ResultCache;
+  host?: HostServices;
+}
+
+export interface RunResult {
+  body: unknown;
+  cache: "HIT" | "MISS";
+}
+
+/**
+ * Every statement an endpoint runs gets the caller's workspace bound as `$ws`, and must use it:
+ * a query that forgets the workspace filter fails loudly instead of reading other tenants' rows.
+ */
+export function scopedRunner(store: Store, workspaceId: string): QueryRunner {
+  const bindWorkspace = (sql: string, params: SqlParams | undefined): SqlParams => {
+    if (!/\$ws\b/.test(sql)) throw new MetrigateError("internal", "A query without a workspace filter was refused.");
+    return { ...params, ws: workspaceId };
+  };
+  return {
+    query: (sql, params) => store.query(sql, bindWorkspace(sql, params)),
+    exec: (sql, params) => store.exec(sql, bindWorkspace(sql, params)),
+  };
+}
+
+export class Engine {
+  constructor(private readonly deps: EngineDeps) {}
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  async run(
+    endpoint: AnyEndpoint,
+    workspace: Workspace,
+    rawParams: Record<string, unknown>,
+    requestsRemaining: number | null = null,
+  ): Promise<RunResult> {
+    const parsed = parseParams(endpoint.params, rawParams);
+    const params = endpoint.normalize ? endpoint.normalize(parsed) : parsed;
+    if (endpoint.plans && !endpoint.plans.includes(workspace.plan)) {
+      throw new Forbidden(
+        `This endpoint needs the ${endpoint.plans.join(" or ")} plan; workspace "${workspace.id}" is on ${workspace.plan}.`,
+      );
+    }
+    const { cache } = this.deps;
+    const key = endpoint.cacheable && cache.enabled ? cache.key(workspace.id, endpoint.name, params) : null;
+    if (key) {
+      const hit = cache.get<unknown>(key);
+      if (hit !== undefined) return { body: finalizeBody(endpoint.family, hit, requestsRemaining), cache: "HIT" };
+    }
+    const ctx: ComputeContext = {
+      store: scopedRunner(this.deps.store, workspace.id),
+      workspace: { id: workspace.id, plan: workspace.plan },
+      now: this.deps.clock.now(),
+      host: this.deps.host ?? {},
+      requestsRemaining,
+    };
+    const body = await endpoint.compute(ctx, params);
+    if (key) cache.set(key, body);
+    else if (!endpoint.readOnly) cache.invalidateWorkspace(workspace.id);
+    return { body: finalizeBody(endpoint.family, body, requestsRemaining), cache: "MISS" };
+  }
+
+  /** Drops a workspace's cached results after its data changed. */
+  invalidate(workspaceId: string): void {
+    this.deps.cache.invalidateWorkspace(workspaceId);
+  }
+}

@@ -1,0 +1,96 @@
+// Row validation for the import tables (CONTRACT §8): raw values from NDJSON or CSV become typed cells,
+// or a sentence saying which column is wrong and why. Pure.
+
+import type { Cell } from "../store/store.ts";
+import type { ColumnSpec, TableSpec } from "../store/tables.ts";
+import { dayNumber } from "../time/zoned.ts";
+
+export class RowError extends Error {}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
+/** ISO-8601 instant → epoch milliseconds; UTC when no offset is given. */
+export function parseInstant(text: string): number | undefined {
+  const m = INSTANT.exec(text.trim());
+  if (!m) return undefined;
+  if (Number.isNaN(dayNumber(`${m[1]}-${m[2]}-${m[3]}`))) return undefined;
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const fraction = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
+  let offsetMinutes = 0;
+  const zone = m[8];
+  if (zone && zone.toUpperCase() !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  }
+  const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), hour, minute, second) + Math.floor(fraction);
+  return utc - offsetMinutes * 60_000;
+}
+
+const describe = (value: unknown) => (typeof value === "string" ? `"${value}"` : JSON.stringify(value));
+
+function convert(column: ColumnSpec, raw: unknown): Cell {
+  const empty = raw === null || raw === undefined || raw === "";
+  if (empty) {
+    if (column.required) throw new RowError(`column "${column.name}" is required`);
+    return column.default ?? null;
+  }
+  switch (column.type) {
+    case "string": {
+      if (typeof raw !== "string" && typeof raw !== "number") throw new RowError(`column "${column.name}" must be text, got ${describe(raw)}`);
+      let text = String(raw);
+      if (column.country) {
+        text = text.trim().toUpperCase();
+        if (!/^[A-Z]{2}$/.test(text)) throw new RowError(`column "${column.name}" must be a two-letter country code, got ${describe(raw)}`);
+      }
+      if (column.values && !column.values.includes(text)) {
+        throw new RowError(`column "${column.name}" must be one of ${column.values.join(", ")}, got ${describe(raw)}`);
+      }
+      return text;
+    }
+    case "integer":
+    case "number": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n)) throw new RowError(`column "${column.name}" must be a number, got ${describe(raw)}`);
+      if (column.type === "integer" && !Number.isInteger(n)) throw new RowError(`column "${column.name}" must be a whole number, got ${describe(raw)}`);
+      if (column.min !== undefined && n < column.min) throw new RowError(`column "${column.name}" must be ≥ ${column.min}, got ${describe(raw)}`);
+      return n;
+    }
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      const text = String(raw).trim().toLowerCase();
+      if (text === "true" || text === "1") return true;
+      if (text === "false" || text === "0") return false;
+      throw new RowError(`column "${column.name}" must be true or false, got ${describe(raw)}`);
+    }
+    case "timestamp": {
+      const ms = typeof raw === "string" ? parseInstant(raw) : undefined;
+      if (ms === undefined) throw new RowError(`column "${column.name}" must be an ISO-8601 instant such as 2026-03-18T14:05:00Z, got ${describe(raw)}`);
+      return ms;
+    }
+    case "date": {
+      if (typeof raw !== "string" || Number.isNaN(dayNumber(raw))) throw new RowError(`column "${column.name}" must be a date YYYY-MM-DD, got ${describe(raw)}`);
+      return raw;
+    }
+  }
+}
+
+/** Checks a header (CSV) or a record's keys (NDJSON): unknown columns and missing required ones. */
+export function checkColumns(table: TableSpec, names: readonly string[]): void {
+  const known = new Set(table.columns.map((c) => c.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new RowError(`unknown column${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `"${n}"`).join(", ")} for table ${table.name} (columns: ${table.columns.map((c) => c.name).join(", ")})`);
+  }
+  const present = new Set(names);
+  const missing = table.columns.filter((c) => c.required && !present.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw new RowError(`missing required column${missing.length > 1 ? "s" : ""} ${missing.map((n) => `"${n}"`).join(", ")} for table ${table.name}`);
+  }
+}
+
+/** One record (already checked for its columns) → cells in the table's column order. */
+export function toCells(table: TableSpec, record: Record<string, unknown>): Cell[] {
+  return table.columns.map((column) => convert(column, record[column.name]));
+}

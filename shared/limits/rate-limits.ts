@@ -1,0 +1,135 @@
+// Inbound rate limits (CONTRACT §5) with Bottleneck: one limiter per credential whose reservoir is the
+// window's quota, refreshed every window; highWater 0 + OVERFLOW drops an over-quota request at once.
+// With a Redis URL the limiters live in Redis, shared by every server process.
+
+import Bottleneck from "bottleneck";
+import { Redis } from "ioredis";
+import type { Principal } from "../auth/accounts.ts";
+import { RateLimited } from "../errors.ts";
+
+export interface LimitPolicy {
+  /** Policy name in the IETF RateLimit headers. */
+  name: string;
+  quota: number;
+  windowMs: number;
+}
+
+export const DEFAULT_POLICIES: Record<Principal["kind"], LimitPolicy> = {
+  jwt: { name: "token", quota: 300, windowMs: 60_000 },
+  api_key: { name: "key", quota: 600, windowMs: 3_600_000 },
+};
+
+export interface LimitState {
+  policy: LimitPolicy;
+  remaining: number;
+  /** Whole seconds until the window ends (rounded up). */
+  resetSeconds: number;
+  /** Seconds to wait before a retry can succeed: the window's end plus Bottleneck's refresh lag. */
+  retryAfterSeconds: number;
+}
+
+/** Header name → value for a limited response (IETF draft plus the widely read RateLimit-* trio). */
+export function rateLimitHeaders(state: LimitState): Record<string, string> {
+  const { policy, remaining, resetSeconds } = state;
+  return {
+    "RateLimit-Policy": `"${policy.name}";q=${policy.quota};w=${policy.windowMs / 1000}`,
+    RateLimit: `"${policy.name}";r=${remaining};t=${resetSeconds}`,
+    "RateLimit-Limit": String(policy.quota),
+    "RateLimit-Remaining": String(remaining),
+    "RateLimit-Reset": String(resetSeconds),
+  };
+}
+
+interface Tracked {
+  group: Bottleneck.Group;
+  policy: LimitPolicy;
+  /** Local mode: when each limiter's first window began (windows follow each other from there). */
+  created: Map<string, number>;
+}
+
+export class RateLimits {
+  private readonly groups: Record<Principal["kind"], Tracked>;
+  private readonly connection: Bottleneck.IORedisConnection | null;
+  private readonly redis: Redis | null;
+
+  constructor(options: { redisUrl?: string; policies?: Partial<Record<Principal["kind"], LimitPolicy>> } = {}) {
+    this.redis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+    this.connection = this.redis ? new Bottleneck.IORedisConnection({ client: this.redis }) : null;
+    const make = (kind: Principal["kind"]): Tracked => {
+      const policy = options.policies?.[kind] ?? DEFAULT_POLICIES[kind];
+      const group = new Bottleneck.Group({
+        id: `metrigate-${policy.name}-${policy.quota}-${policy.windowMs}`,
+        reservoir: policy.quota,
+        reservoirRefreshAmount: policy.quota,
+        reservoirRefreshInterval: policy.windowMs,
+        highWater: 0,
+        strategy: Bottleneck.strategy.OVERFLOW,
+        // Idle limiters are dropped only after a full window without requests, so no window is cut short.
+        timeout: policy.windowMs * 2,
+        ...(this.connection ? { datastore: "ioredis", connection: this.connection, clearDatastore: false } : {}),
+      });
+      const created = new Map<string, number>();
+      group.on("created", (_limiter: Bottleneck, key: string) => created.set(key, Date.now()));
+      return { group, policy, created };
+    };
+    this.groups = { jwt: make("jwt"), api_key: make("api_key") };
+  }
+
+  /** Counts one request of the credential; throws RateLimited (with Retry-After) when over the quota. */
+  async consume(principal: Principal): Promise<LimitState> {
+    const tracked = this.groups[principal.kind];
+    const key = principal.credentialId;
+    const limiter = tracked.group.key(key);
+    let accepted = true;
+    try {
+      await limiter.schedule(() => Promise.resolve());
+    } catch (e) {
+      if (!(e instanceof Bottleneck.BottleneckError)) throw e;
+      accepted = false;
+    }
+    const remaining = Math.max(0, (await limiter.currentReservoir()) ?? 0);
+    const windowEnd = await this.windowEnd(tracked, key);
+    const { windowMs } = tracked.policy;
+    const untilEnd = windowEnd - Date.now();
+    const state = {
+      policy: tracked.policy,
+      remaining,
+      resetSeconds: Math.min(windowMs / 1000, Math.max(1, Math.ceil(untilEnd / 1000))),
+      // Bottleneck refreshes on a 250 ms heartbeat, so a retry waits for that too.
+      retryAfterSeconds: Math.max(1, Math.ceil((untilEnd + 250) / 1000)),
+    };
+    if (!accepted) throw new RateLimitExceeded(state);
+    return state;
+  }
+
+  private async windowEnd(tracked: Tracked, key: string): Promise<number> {
+    const now = Date.now();
+    const { windowMs } = tracked.policy;
+    let windowStart: number;
+    if (this.redis) {
+      // Bottleneck's Redis scripts start a window at the first request after the previous one ended.
+      const settings = `b_${tracked.group.id}-${key}_settings`;
+      const last = await this.redis.hget(settings, "lastReservoirRefresh");
+      windowStart = Number(last ?? now);
+    } else {
+      const created = tracked.created.get(key) ?? now;
+      windowStart = now - ((now - created) % windowMs);
+    }
+    return windowStart + windowMs;
+  }
+
+  async close(): Promise<void> {
+    for (const tracked of Object.values(this.groups)) {
+      for (const { limiter } of tracked.group.limiters()) await limiter.disconnect(false);
+    }
+    await this.connection?.disconnect(false);
+    this.redis?.disconnect();
+  }
+}
+
+/** Over the quota: carries the limit state so the 429 has the same headers as any limited response. */
+export class RateLimitExceeded extends RateLimited {
+  constructor(readonly state: LimitState) {
+    super(state.retryAfterSeconds);
+  }
+}

@@ -1,0 +1,73 @@
+// Wires the core together from a Config: store, accounts, engine, cache, limits, importer.
+
+import { Accounts } from "./auth/accounts.ts";
+import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
+import { ResultCache } from "./cache/result-cache.ts";
+import type { HostServices } from "./catalog/define.ts";
+import { clockFromEnv, type Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { Engine } from "./engine.ts";
+import { InvalidInput } from "./errors.ts";
+import { Importer } from "./import/importer.ts";
+import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
+import { DuckDbStore } from "./store/duckdb.ts";
+import type { Store } from "./store/store.ts";
+
+export interface Runtime {
+  config: Config;
+  clock: Clock;
+  keys: Keys;
+  store: Store;
+  accounts: Accounts;
+  cache: ResultCache;
+  engine: Engine;
+  importer: Importer;
+  limits: RateLimits;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  if (config.storeKind === "clickhouse") {
+    throw new InvalidInput("METRIGATE_STORE=clickhouse is not available in this version yet; use duckdb.");
+  }
+  return DuckDbStore.open(config.dbPath);
+}
+
+export async function createRuntime(
+  config: Config,
+  options: {
+    host?: HostServices;
+    clock?: Clock;
+    sharedLimits?: boolean;
+    limitPolicies?: Partial<Record<"jwt" | "api_key", LimitPolicy>>;
+  } = {},
+): Promise<Runtime> {
+  const clock = options.clock ?? clockFromEnv(config.now);
+  const store = await openStore(config);
+  const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
+  const accounts = new Accounts(store, keys, clock);
+  const cache = new ResultCache(config.cacheTtlSeconds);
+  const engine = new Engine({ store, clock, cache, host: options.host });
+  const importer = new Importer({ store, accounts, engine });
+  // Operator commands serve no API traffic, so only servers join the shared (Redis) limits.
+  const limits = new RateLimits({
+    redisUrl: options.sharedLimits === false ? undefined : config.redisUrl,
+    policies: options.limitPolicies,
+  });
+  return {
+    config,
+    clock,
+    keys,
+    store,
+    accounts,
+    cache,
+    engine,
+    importer,
+    limits,
+    async close() {
+      await limits.close();
+      cache.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// The demo workspace: created when missing, its data replaced by every family's deterministic seed.
+
+import type { Accounts } from "../auth/accounts.ts";
+import type { Store } from "../store/store.ts";
+import { TABLES } from "../store/tables.ts";
+import { seedTaprain } from "./taprain.ts";
+import type { FamilySeeder, SeedOptions } from "./types.ts";
+
+export const DEMO_WORKSPACE = "demo";
+export const DEFAULT_SCALE = 200_000;
+const SEED = 20260318;
+
+const SEEDERS: readonly FamilySeeder[] = [seedTaprain];
+
+export async function seedWorkspace(
+  deps: { store: Store; accounts: Accounts },
+  options: { workspaceId: string; scale: number; nowMs: number },
+): Promise<void> {
+  if (!(await deps.accounts.findWorkspace(options.workspaceId))) {
+    await deps.accounts.createWorkspace(options.workspaceId, { plan: "enterprise", name: "Demo workspace" });
+  }
+  const seedOptions: SeedOptions = { ...options, seed: SEED };
+  for (const table of TABLES) {
+    await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = $ws`, { ws: options.workspaceId });
+  }
+  for (const seeder of SEEDERS) await seeder(deps.store, seedOptions);
+}

@@ -1,0 +1,255 @@
+// The embedded DuckDB store: one database file per server, a small connection pool, appender-based loads.
+
+import {
+  DOUBLE,
+  DuckDBConnection,
+  LIST,
+  listValue,
+  VARCHAR,
+  type DuckDBType,
+  DuckDBDateValue,
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  type DuckDBAppender,
+  type DuckDBValue,
+} from "@duckdb/node-api";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { MetrigateError } from "../errors.ts";
+import type { Cell, LoadRequest, Row, SqlParams, Store } from "./store.ts";
+import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
+import { ACCOUNT_DDL } from "./accounts-ddl.ts";
+
+const SQL_TYPES: Record<ColumnType, string> = {
+  string: "VARCHAR",
+  integer: "BIGINT",
+  number: "DOUBLE",
+  boolean: "BOOLEAN",
+  timestamp: "TIMESTAMP",
+  date: "DATE",
+};
+
+export function dataTableDdl(table: TableSpec): string {
+  const columns = storedColumns(table).map((c) => `${c.name} ${SQL_TYPES[c.type]}`);
+  return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(", ")})`;
+}
+
+/** The database file is held by another process: a clear sentence instead of DuckDB's IO error. */
+export class DatabaseLocked extends MetrigateError {
+  constructor(path: string) {
+    super(
+      "conflict",
+      `The database ${path} is in use by another Metrigate process (probably \`metrigate serve\`). ` +
+        `Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+    );
+  }
+}
+
+function toJs(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJs);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJs(v)]));
+  }
+  return value;
+}
+
+interface Bound {
+  values?: Record<string, DuckDBValue>;
+  types?: Record<string, DuckDBType>;
+}
+
+/** Named parameters with explicit list types (DuckDB cannot infer the type of a bare JS array). */
+function bind(params: SqlParams | undefined): Bound {
+  if (!params) return {};
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) {
+      const numeric = v.length > 0 && typeof v[0] === "number";
+      values[k] = listValue(v as DuckDBValue[]);
+      types[k] = LIST(numeric ? DOUBLE : VARCHAR);
+    } else {
+      values[k] = v as DuckDBValue;
+    }
+  }
+  return { values, types };
+}
+
+function args(params: SqlParams | undefined): [Record<string, DuckDBValue>?, Record<string, DuckDBType>?] {
+  const { values, types } = bind(params);
+  return [values, types];
+}
+
+function appendCell(appender: DuckDBAppender, type: ColumnType, cell: Cell): void {
+  if (cell === null) return appender.appendNull();
+  switch (type) {
+    case "string":
+      return appender.appendVarchar(String(cell));
+    case "integer":
+      return appender.appendBigInt(BigInt(cell as number));
+    case "number":
+      return appender.appendDouble(cell as number);
+    case "boolean":
+      return appender.appendBoolean(cell as boolean);
+    case "timestamp":
+      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(cell as number) * 1000n));
+    case "date":
+      return appender.appendDate(new DuckDBDateValue(Math.round(Date.parse(`${String(cell)}T00:00:00Z`) / 86_400_000)));
+  }
+}
+
+/** Serialises work on one connection: DuckDB transactions belong to a connection. */
+class Serial {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class DuckDbStore implements Store {
+  readonly dialect = "duckdb" as const;
+  private readonly writer = new Serial();
+  private readonly readers: DuckDBConnection[] = [];
+  private nextReader = 0;
+  private stageCounter = 0;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writeConnection: DuckDBConnection,
+  ) {}
+
+  static async open(path: string, options: { readers?: number } = {}): Promise<DuckDbStore> {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (e) {
+      if (/lock/i.test(String((e as Error).message))) throw new DatabaseLocked(path);
+      throw e;
+    }
+    const store = new DuckDbStore(instance, await instance.connect());
+    for (let i = 0; i < (options.readers ?? 3); i++) store.readers.push(await instance.connect());
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    for (const table of TABLES) await this.writeConnection.run(dataTableDdl(table));
+    for (const ddl of ACCOUNT_DDL) await this.writeConnection.run(ddl);
+  }
+
+  private reader(): DuckDBConnection {
+    const connection = this.readers[this.nextReader % this.readers.length];
+    this.nextReader++;
+    return connection;
+  }
+
+  async query<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    const reader = await this.reader().runAndReadAll(sql, ...args(params));
+    return reader.getRowObjectsJS().map((row) => toJs(row) as T);
+  }
+
+  exec(sql: string, params?: SqlParams): Promise<void> {
+    return this.writer.run(async () => {
+      await this.writeConnection.run(sql, ...args(params));
+    });
+  }
+
+  transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T> {
+    return this.writer.run(() => this.inTransaction(fn));
+  }
+
+  private async inTransaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T> {
+    const connection = this.writeConnection;
+    const tx = {
+      query: async <R = Row>(sql: string, params?: SqlParams): Promise<R[]> => {
+        const reader = await connection.runAndReadAll(sql, ...args(params));
+        return reader.getRowObjectsJS().map((row) => toJs(row) as R);
+      },
+      exec: async (sql: string, params?: SqlParams): Promise<void> => {
+        await connection.run(sql, ...args(params));
+      },
+    };
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      const result = await fn(tx);
+      await connection.run("COMMIT");
+      return result;
+    } catch (e) {
+      await connection.run("ROLLBACK");
+      throw e;
+    }
+  }
+
+  load(request: LoadRequest): Promise<number> {
+    return this.writer.run(() => this.loadRows(request));
+  }
+
+  private async loadRows({ table, workspaceId, rows }: LoadRequest): Promise<number> {
+    const connection = this.writeConnection;
+    const stage = `mg_stage_${process.pid}_${++this.stageCounter}`;
+    const columns = table.columns;
+    await connection.run(
+      `CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`,
+    );
+    try {
+      const appender = await connection.createAppender(stage, "main", "temp");
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
+        appender.endRow();
+      }
+      appender.closeSync();
+      const names = columns.map((c) => c.name).join(", ");
+      await this.inTransaction(async (tx) => {
+        const ws = { ws: workspaceId };
+        if (table.replaceKey) {
+          const key = table.replaceKey;
+          const match = key.map((k) => `t.${k} = s.${k}`).join(" AND ");
+          await tx.exec(
+            `DELETE FROM ${table.name} t WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match})`,
+            ws,
+          );
+          // Within one file the last row of a key wins, as a later import would.
+          await tx.exec(
+            `INSERT INTO ${table.name} (workspace_id, ${names})
+             SELECT $ws, ${names} FROM (
+               SELECT *, row_number() OVER (PARTITION BY ${key.join(", ")} ORDER BY rowid DESC) AS mg_rank FROM ${stage}
+             ) WHERE mg_rank = 1`,
+            ws,
+          );
+        } else if (table.generatedId) {
+          const id = table.generatedId;
+          await tx.exec(
+            `INSERT INTO ${table.name} (workspace_id, ${id}, ${names})
+             SELECT $ws, (SELECT coalesce(max(${id}), 0) FROM ${table.name} WHERE workspace_id = $ws) + row_number() OVER (ORDER BY rowid), ${names}
+             FROM ${stage}`,
+            ws,
+          );
+        } else {
+          await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage}`, ws);
+        }
+      });
+      return rows.length;
+    } finally {
+      await connection.run(`DROP TABLE IF EXISTS temp.${stage}`);
+    }
+  }
+
+  copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
+    return this.writer.run(async () => {
+      const escaped = file.replace(/'/g, "''");
+      const result = await this.writeConnection.run(`COPY (${sql}) TO '${escaped}' (FORMAT parquet)`, ...args(params));
+      return Number(result.rowsChanged);
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.readers) c.closeSync();
+    this.writeConnection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,39 @@
+// The store interface every engine satisfies: SQL with named parameters in, plain rows out, bulk loads.
+
+import type { TableSpec } from "./tables.ts";
+
+/** A bound SQL parameter. Instants travel as ISO strings and are cast in SQL. */
+export type SqlValue = string | number | boolean | null | readonly string[] | readonly number[];
+export type SqlParams = Record<string, SqlValue>;
+
+/**
+ * Result rows: integers and decimals as numbers, timestamps as ISO-8601 strings with `Z`,
+ * lists as arrays. Select dates with strftime when a `YYYY-MM-DD` string is wanted.
+ */
+export type Row = Record<string, unknown>;
+
+/** A validated cell ready for loading: timestamps are epoch milliseconds, dates `YYYY-MM-DD`. */
+export type Cell = string | number | boolean | null;
+
+export interface LoadRequest {
+  table: TableSpec;
+  workspaceId: string;
+  /** Rows in the order of `table.columns`. */
+  rows: readonly (readonly Cell[])[];
+}
+
+export interface Store {
+  readonly dialect: "duckdb" | "clickhouse";
+  query<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
+  exec(sql: string, params?: SqlParams): Promise<void>;
+  /**
+   * Stores rows into one data table of one workspace, all or nothing: rows whose replace key already
+   * exists replace the older rows, others are appended. Returns the number of rows stored.
+   */
+  load(request: LoadRequest): Promise<number>;
+  /** Runs `fn` inside one transaction on one connection: every statement commits or none does. */
+  transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T>;
+  /** Writes the result of a query to a Parquet file (DuckDB only). */
+  copyToParquet?(sql: string, params: SqlParams, file: string): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+// Wall-clock arithmetic in IANA time zones with Intl only (no Node APIs): local dates, local midnights,
+// local hour starts — DST-correct, including zones whose midnight is skipped or repeated.
+
+const QUARTER_MS = 15 * 60_000;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export interface LocalTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+}
+
+/** True when the runtime knows the zone. */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    formatter(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+export function localTime(instantMs: number, zone: string): LocalTime {
+  const parts = formatter(zone).formatToParts(new Date(instantMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute") };
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+export function formatLocalDate(t: Pick<LocalTime, "year" | "month" | "day">): string {
+  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}`;
+}
+
+export function formatLocalHour(t: LocalTime): string {
+  return `${formatLocalDate(t)} ${pad(t.hour)}:00`;
+}
+
+/** `YYYY-MM-DD` → days since 1970-01-01, or NaN when it is not a real date. */
+export function dayNumber(date: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return Number.NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(y, mo - 1, d);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return Number.NaN;
+  return ms / 86_400_000;
+}
+
+export function dateOfDayNumber(days: number): string {
+  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function localDate(instantMs: number, zone: string): string {
+  return formatLocalDate(localTime(instantMs, zone));
+}
+
+/**
+ * The first instant of a local calendar day: local midnight, or where midnight is skipped the first
+ * valid instant after it, or where it occurs twice the earlier one. Zone offsets are multiples of
+ * 15 minutes in the tz database since 1970s, so a 15-minute scan finds the transition.
+ */
+export function startOfLocalDay(date: string, zone: string): number {
+  const days = dayNumber(date);
+  const utcMidnight = days * 86_400_000;
+  // Offsets lie within ±14 h, so the day's first instant lies within this window.
+  for (let t = utcMidnight - 15 * 3_600_000; t <= utcMidnight + 15 * 3_600_000; t += QUARTER_MS) {
+    if (localDate(t, zone) >= date) return t;
+  }
+  throw new Error(`No start of day found for ${date} in ${zone}`);
+}
+
+/** Starts of the real local clock hours in [from, to): a repeated fall-back hour appears twice. */
+export function localHourStarts(fromMs: number, toMs: number, zone: string): number[] {
+  const starts: number[] = [];
+  for (let t = fromMs; t < toMs; t += QUARTER_MS) {
+    if (t === fromMs || localTime(t, zone).minute === 0) starts.push(t);
+  }
+  return starts;
+}
+
+/** Start of the local clock hour containing an instant. */
+export function startOfLocalHour(instantMs: number, zone: string): number {
+  let t = Math.floor(instantMs / QUARTER_MS) * QUARTER_MS;
+  while (localTime(t, zone).minute !== 0) t -= QUARTER_MS;
+  return t;
+}
