@@ -1,0 +1,127 @@
+// The CLI as an operator meets it: real processes over a real DuckDB file.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DuckDbStore } from "../shared/store/duckdb.ts";
+
+const run = promisify(execFile);
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function countClicks(): Promise<number> {
+  const store = await DuckDbStore.open(join(dir, "cli.duckdb"));
+  try {
+    const rows = await store.query<{ n: number }>("SELECT count(*) AS n FROM tr_clicks WHERE workspace_id = 'acme'");
+    return rows[0].n;
+  } finally {
+    await store.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "metrigate-cli-"));
+  env = { ...process.env, METRIGATE_DB: join(dir, "cli.duckdb"), METRIGATE_NOW: "2026-03-18T15:30:00Z" };
+  expect((await cli("workspace", "create", "acme", "--plan", "growth")).code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("metrigate import", () => {
+  test("a good CSV file is imported and reported with --json", async () => {
+    const file = join(dir, "clicks.csv");
+    writeFileSync(file, 'click_id,ts,country,offer,source\nc1,2026-03-18T10:00:00Z,us,Alpha,\nc2,2026-03-18 11:00:00+01:00,,"Beta, Inc",google\n');
+    const res = await cli("import", "--workspace", "acme", "tr_clicks", file, "--json");
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ workspace: "acme", table: "tr_clicks", rows: 2 });
+    expect(await countClicks()).toBe(2);
+  });
+
+  test("a bad row rejects the whole file, names the line and leaves the table unchanged", async () => {
+    const file = join(dir, "bad.ndjson");
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ click_id: "c3", ts: "2026-03-18T12:00:00Z", offer: "Alpha" }),
+        "",
+        JSON.stringify({ click_id: "c4", ts: "2026-03-18T12:00:00Z", offer: "Alpha", country: "USA" }),
+      ].join("\n"),
+    );
+    const res = await cli("import", "--workspace", "acme", "tr_clicks", file);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`metrigate: ${file}: line 3: column "country" must be a two-letter country code, got "USA". Nothing was imported.`);
+    expect(await countClicks()).toBe(2);
+  });
+
+  test("unknown and missing columns are rejected with the header line", async () => {
+    const unknown = join(dir, "unknown.csv");
+    writeFileSync(unknown, "click_id,ts,offer,campaign\nc5,2026-03-18T12:00:00Z,Alpha,x\n");
+    const res = await cli("import", "--workspace", "acme", "tr_clicks", unknown);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${unknown}: line 1: unknown column "campaign" for table tr_clicks`);
+    const missing = join(dir, "missing.csv");
+    writeFileSync(missing, "click_id,offer\nc5,Alpha\n");
+    const res2 = await cli("import", "--workspace", "acme", "tr_clicks", missing);
+    expect(res2.stderr).toContain(`${missing}: line 1: missing required column "ts" for table tr_clicks`);
+    expect(await countClicks()).toBe(2);
+  });
+
+  test("an unknown table or file type is a one-line error", async () => {
+    const res = await cli("import", "--workspace", "acme", "clicks", join(dir, "clicks.csv"));
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toContain('Unknown table "clicks". Tables: tm_content, tm_sessions');
+    const res2 = await cli("import", "--workspace", "acme", "tr_clicks", join(dir, "clicks.xlsx"));
+    expect(res2.stderr.trim()).toBe(`metrigate: Cannot tell the format of ${join(dir, "clicks.xlsx")}: use a .ndjson, .jsonl or .csv file.`);
+  });
+});
+
+describe("operator commands", () => {
+  test("key create prints a key; token create and revoke round-trip with --json", async () => {
+    const key = await cli("key", "create", "--workspace", "acme", "--scope", "write");
+    expect(key.code).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^mg_live_/);
+    const token = await cli("token", "create", "--workspace", "acme", "--service-account", "etl", "--json");
+    const issued = JSON.parse(token.stdout);
+    expect(issued.expires_at).toBe("2026-06-16T15:30:00.000Z");
+    const revoke = await cli("token", "revoke", issued.jti, "--json");
+    expect(JSON.parse(revoke.stdout)).toEqual({ jti: issued.jti, revoked: true });
+  });
+
+  test("bad input is a clear one-line error with a non-zero exit", async () => {
+    const plan = await cli("workspace", "create", "zeta", "--plan", "gold");
+    expect(plan.code).toBe(2);
+    expect(plan.stderr.trim()).toBe("metrigate: --plan must be one of starter, growth, enterprise.");
+    const dup = await cli("workspace", "create", "acme");
+    expect(dup.stderr.trim()).toBe('metrigate: Workspace "acme" already exists.');
+    const unknown = await cli("frobnicate");
+    expect(unknown.code).toBe(2);
+    const user = await cli("user", "create", "--workspace", "nope", "--email", "a@b.c", "--password", "longenough");
+    expect(user.stderr.trim()).toBe('metrigate: Workspace "nope" does not exist.');
+  });
+
+  test("a database held by another process gets a clear message, not a stack trace", async () => {
+    const holder = await DuckDbStore.open(join(dir, "cli.duckdb"));
+    try {
+      const res = await cli("key", "create", "--workspace", "acme");
+      expect(res.code).toBe(1);
+      expect(res.stderr.trim()).toBe(
+        `metrigate: The database ${join(dir, "cli.duckdb")} is in use by another Metrigate process (probably \`metrigate serve\`). Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+      );
+    } finally {
+      await holder.close();
+    }
+  });
+});
