@@ -1,0 +1,77 @@
+// Errors at the HTTP edge: family shapes for 404/405/413/400, and no credential in the logs.
+
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
+
+const logLines: string[] = [];
+const log = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(String(chunk));
+    done();
+  },
+});
+
+let server: TestServer;
+let acme: Credentials;
+
+beforeAll(async () => {
+  server = await startTestServer({ now: "2026-03-18T15:30:00Z", log });
+  acme = await server.workspace("acme");
+  await server.runtime.accounts.createUser("acme", "ana@acme.test", "secret-password-123");
+});
+afterAll(() => server.close());
+
+test("unknown paths get 404 in the family of their prefix", async () => {
+  expect(await server.get("/v1/analytics/nope")).toMatchObject({
+    status: 404,
+    body: { error: "not_found", message: "No such endpoint: GET /v1/analytics/nope." },
+  });
+  expect((await server.get("/api/v1/nope")).body).toEqual({ success: false, error: "No such endpoint: GET /api/v1/nope." });
+  expect((await server.get("/api/analytics/nope/")).body).toEqual({ detail: "No such endpoint: GET /api/analytics/nope/." });
+});
+
+test("a known path with the wrong method gets 405 with Allow", async () => {
+  const res = await fetch(`${server.url}/v1/auth/login`);
+  expect(res.status).toBe(405);
+  expect(res.headers.get("allow")).toBe("POST");
+  expect(await res.json()).toEqual({ error: "invalid_parameter", message: "Method GET is not allowed on /v1/auth/login; use POST." });
+});
+
+test("malformed JSON is a 400 and an oversized body a 413, both in the family's shape", async () => {
+  const bad = await fetch(`${server.url}/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{nope" });
+  expect(bad.status).toBe(400);
+  expect((await bad.json()).error).toBe("invalid_parameter");
+  const big = "x".repeat(65 * 1024 * 1024);
+  const res = await fetch(`${server.url}/v1/ingest/tr_clicks`, {
+    method: "POST",
+    headers: { "X-Api-Key": acme.writeKey, "Content-Type": "application/x-ndjson" },
+    body: big,
+  });
+  expect(res.status).toBe(413);
+  expect(await res.json()).toEqual({ error: "invalid_parameter", message: "The request body is too large." });
+});
+
+test("a bad parameter names the parameter and what is allowed", async () => {
+  const res = await server.get("/api/v1/stats?range=week", { "X-Api-Key": acme.apiKey });
+  expect(res.status).toBe(400);
+  expect(res.body).toEqual({
+    success: false,
+    error: 'Invalid value "week" for parameter \'range\'. Allowed values: hour, today, yesterday, 7days, 30days, custom.',
+  });
+});
+
+test("no credential reaches the logs", async () => {
+  await server.get(`/api/v1/stats?api_key=${acme.apiKey}&range=today`);
+  await server.get("/api/v1/stats", { "X-Api-Key": acme.apiKey });
+  await server.get("/api/analytics/overview/", { Authorization: `Bearer ${acme.token}` });
+  await fetch(`${server.url}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ email: "ana@acme.test", password: "secret-password-123" }),
+  });
+  const text = logLines.join("");
+  expect(text).toContain("/api/v1/stats?api_key=[redacted]&range=today");
+  expect(text).toContain("request completed");
+  for (const secret of [acme.apiKey, acme.token, "secret-password-123", acme.writeKey]) expect(text).not.toContain(secret);
+});
