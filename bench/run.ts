@@ -1,6 +1,8 @@
 // `npm run bench [suite ...]`: runs the benchmark suites one after another and prints their figures.
 
-const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {};
+const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  catalog: () => import("./catalog.ts"),
+};
 
 const wanted = process.argv.slice(2);
 for (const [name, load] of Object.entries(SUITES)) {
