@@ -19,18 +19,18 @@ const params = z.object({
     "30days": "local midnight 29 days ago up to now",
     custom: "local midnight of start up to local midnight after end (needs start and end, at most 365 days)",
   }),
-  start: z.string().optional().describe("First day of a custom range, YYYY-MM-DD (required when range=custom)."),
-  end: z.string().optional().describe("Last day of a custom range, YYYY-MM-DD, inclusive (required when range=custom)."),
-  timezone: z
-    .string()
-    .default("America/New_York")
-    .describe('IANA time zone for periods and time-series labels, e.g. "Europe/Berlin" (default "America/New_York").'),
   country: z
     .string()
     .optional()
     .describe('Comma-separated ISO 3166-1 alpha-2 country codes, case-insensitive, e.g. "US,gb". Default: all.'),
   offer: z.string().optional().describe("Comma-separated offer names to include. Default: all."),
   source: z.string().optional().describe('Comma-separated traffic sources to include ("Direct" = no source). Default: all.'),
+  timezone: z
+    .string()
+    .default("America/New_York")
+    .describe('IANA time zone for periods and time-series labels, e.g. "Europe/Berlin" (default "America/New_York").'),
+  start: z.string().optional().describe("First day of a custom range, YYYY-MM-DD (required when range=custom)."),
+  end: z.string().optional().describe("Last day of a custom range, YYYY-MM-DD, inclusive (required when range=custom)."),
 });
 
 const metrics = {
