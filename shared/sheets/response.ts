@@ -1,0 +1,95 @@
+// How the spreadsheet clients (the add-on over UrlFetchApp, sheet sync over fetch) read a Metrigate answer:
+// the body, a wait before retrying a 429, or one readable sentence. Shared so both say the same. Node-free.
+
+import type { AnyEndpoint } from "../catalog/define.ts";
+import { credentialHeaders, errorMessageOf, type ClientCredentials, type HttpRequest } from "../client/request.ts";
+import { limitOf } from "./pacing.ts";
+
+export type CallOutcome =
+  | { kind: "ok"; body: unknown }
+  | { kind: "retry"; afterSeconds: number; message: string }
+  | { kind: "error"; message: string };
+
+/** Retries of one call after 429s before giving up. */
+export const MAX_ATTEMPTS = 4;
+
+/** The sentence a caller sees when a credential the endpoint's family needs is not set. */
+export function missingCredentialMessage(endpoint: AnyEndpoint, credentials: ClientCredentials): string | undefined {
+  if (Object.keys(credentialHeaders(endpoint.family, credentials)).length > 0) return undefined;
+  if (endpoint.family === "tapemetric") return "Tapemetric data needs a service-account token: set METRIGATE_TOKEN.";
+  if (endpoint.family === "taprain") return "Taprain data needs an API key: set METRIGATE_API_KEY.";
+  return "CDP data needs an API key or a token: set METRIGATE_API_KEY or METRIGATE_TOKEN.";
+}
+
+function headerValue(headers: Record<string, string | string[]>, name: string): string | undefined {
+  const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
+  if (!found) return undefined;
+  return Array.isArray(found[1]) ? found[1][0] : found[1];
+}
+
+/** Seconds to wait after a 429: Retry-After, else the window's reset, else a minute. */
+function retryAfterSeconds(headers: Record<string, string | string[]>): number {
+  for (const name of ["Retry-After", "RateLimit-Reset"]) {
+    const value = Number(headerValue(headers, name));
+    if (Number.isFinite(value) && value >= 0) return Math.ceil(value);
+  }
+  return 60;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The response (status, headers, text) to a request → its outcome. */
+export function readResponse(
+  request: Pick<HttpRequest, "url" | "headers">,
+  status: number,
+  headers: Record<string, string | string[]>,
+  text: string,
+): CallOutcome {
+  const { url } = request;
+  const body = parseJson(text);
+  if (status >= 200 && status < 300) {
+    if (body === undefined) return { kind: "error", message: `The server at ${url} did not answer with JSON: check METRIGATE_URL.` };
+    return { kind: "ok", body };
+  }
+  const said = errorMessageOf(body);
+  const detail = said ? ` ${said}` : "";
+  switch (status) {
+    case 401:
+      return { kind: "error", message: `Not authorised (401):${detail} Check ${limitOf(request.headers)?.name === "token" ? "METRIGATE_TOKEN" : "METRIGATE_API_KEY"}.` };
+    case 403:
+      return { kind: "error", message: `Forbidden (403):${detail || " this credential may not read this data."}` };
+    case 404:
+      // A Metrigate server names what is missing; anything else is probably not a Metrigate server.
+      if (said) return { kind: "error", message: `Not found (404): ${said}` };
+      return { kind: "error", message: `Not found (404): nothing at ${url}. Check that METRIGATE_URL points at a Metrigate server.` };
+    case 429: {
+      const afterSeconds = retryAfterSeconds(headers);
+      return { kind: "retry", afterSeconds, message: `Rate limited (429):${detail || ` retry in ${afterSeconds} seconds.`}` };
+    }
+    default:
+      if (said) return { kind: "error", message: status >= 500 ? `Metrigate server error (${status}): ${said}` : said };
+      return { kind: "error", message: `HTTP ${status} from ${url}.` };
+  }
+}
+
+/**
+ * What to do after a 429 on the given attempt (1-based): wait the server's Retry-After and try again, or
+ * stop with the rate-limit sentence when attempts run out or the wait would not fit the caller's budget
+ * (a custom function has 30 seconds in all).
+ */
+export function retryWait(outcome: Extract<CallOutcome, { kind: "retry" }>, attempt: number, budgetLeftMs: number): number | undefined {
+  const waitMs = outcome.afterSeconds * 1000;
+  if (attempt >= MAX_ATTEMPTS || waitMs > budgetLeftMs) return undefined;
+  return waitMs;
+}
+
+/** The sentence for a request that got no answer at all (refused, unknown host, timeout). */
+export function unreachableMessage(url: string, reason: string): string {
+  return `Cannot reach Metrigate at ${url} (${reason}). Check METRIGATE_URL.`;
+}
