@@ -1,0 +1,75 @@
+// Who answers a tool call: the engine in this process (local mode) or a wire-compatible server over HTTP
+// (remote mode). Either way the answer is the endpoint's JSON body, or a MetrigateError with the API's sentence.
+
+import type { Principal, Workspace } from "../shared/auth/accounts.ts";
+import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
+import { parseParams } from "../shared/catalog/params.ts";
+import type { RemoteClient } from "../shared/client/remote.ts";
+import type { Engine } from "../shared/engine.ts";
+import { Unauthorized } from "../shared/errors.ts";
+import type { RateLimits } from "../shared/limits/rate-limits.ts";
+
+export interface ToolBackend {
+  call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Whose tools these are. `operator`: stdio with `--workspace`, the process holds the database, nothing is
+ * rate limited. `credentials`: the caller of `/mcp`, with the JWT and/or API key it presented.
+ */
+export type LocalCaller =
+  | { kind: "operator"; workspace: Workspace }
+  | { kind: "credentials"; workspace: Workspace; jwt?: Principal; apiKey?: Principal };
+
+/** Why a tool of this family cannot run with the credentials of this connection. */
+export function missingCredential(family: Family): Unauthorized {
+  switch (family) {
+    case "tapemetric":
+      return new Unauthorized(
+        "Tapemetric tools need a JWT (the Tapemetric API accepts no API key): connect with Authorization: Bearer <jwt>, or start remote mode with --token.",
+      );
+    case "taprain":
+      return new Unauthorized(
+        "Taprain tools need an API key (the Taprain API accepts no JWT): connect with X-Api-Key: <key>, or start remote mode with --api-key.",
+      );
+    case "cdp":
+      return new Unauthorized("CDP tools need a JWT or an API key: connect with Authorization: Bearer <jwt> or X-Api-Key: <key>.");
+  }
+}
+
+/** The credential the HTTP API would accept for the family (CDP prefers the bearer token, as the API does). */
+function principalFor(family: Family, caller: Extract<LocalCaller, { kind: "credentials" }>): Principal | undefined {
+  if (family === "tapemetric") return caller.jwt;
+  if (family === "taprain") return caller.apiKey;
+  return caller.jwt ?? caller.apiKey;
+}
+
+/** The engine in process, scoped to the caller's workspace; each call counts against the caller's limit. */
+export function localBackend(deps: { engine: Engine; limits: RateLimits }, caller: LocalCaller): ToolBackend {
+  return {
+    async call(endpoint, params) {
+      let remaining: number | null = null;
+      if (caller.kind === "credentials") {
+        const principal = principalFor(endpoint.family, caller);
+        if (!principal) throw missingCredential(endpoint.family);
+        remaining = (await deps.limits.consume(principal)).remaining;
+      }
+      const result = await deps.engine.run(endpoint, caller.workspace, params, remaining);
+      return result.body;
+    },
+  };
+}
+
+/**
+ * A wire-compatible server through the remote client. Arguments are checked against the local catalog
+ * first, so a bad one costs no request and gets the same sentence the API would give.
+ */
+export function remoteBackend(client: RemoteClient): ToolBackend {
+  return {
+    async call(endpoint, params) {
+      if (!client.canCall(endpoint)) throw missingCredential(endpoint.family);
+      parseParams(endpoint.params, params);
+      return client.call(endpoint, params);
+    },
+  };
+}

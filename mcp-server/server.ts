@@ -1,0 +1,45 @@
+// The MCP server (CONTRACT §12): catalog tools, the metric definitions resource and the prompts, built
+// around a backend; transports (stdio, Streamable HTTP) only connect it.
+
+import { createRequire } from "node:module";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { AnyEndpoint } from "../shared/catalog/define.ts";
+import { CATALOG } from "../shared/catalog/index.ts";
+import type { ToolBackend } from "./backends.ts";
+import { registerPrompts } from "./prompts.ts";
+import { METRICS_URI, registerMetricsResource } from "./resources.ts";
+import { DEFAULT_RESULT_CHARS } from "./result-budget.ts";
+import { registerCatalogTools } from "./tools.ts";
+
+export interface ServerDeps {
+  backend: ToolBackend;
+  /** Where unexpected failures are reported; default stderr. */
+  logError?(message: string): void;
+  /** Characters one tool result may take, JSON and text together (default about 25,000 tokens). */
+  maxResultChars?: number;
+  /** The endpoints to offer (default the whole catalog). */
+  catalog?: readonly AnyEndpoint[];
+}
+
+const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
+
+const INSTRUCTIONS = [
+  "Metrigate answers analytics questions about one workspace through three APIs:",
+  "tapemetric_* (streaming video), taprain_* (affiliate conversions) and cdp_* (customer data platform).",
+  `Each tool returns the API's JSON as structured content and a compact text table. Definitions: ${METRICS_URI}.`,
+  "List tools take limit/offset; prefer a narrower request to a larger one.",
+].join(" ");
+
+export function createServer(deps: ServerDeps): McpServer {
+  const catalog = deps.catalog ?? CATALOG;
+  const server = new McpServer({ name: "metrigate", version }, { instructions: INSTRUCTIONS });
+  registerCatalogTools(server, {
+    backend: deps.backend,
+    catalog,
+    maxResultChars: deps.maxResultChars ?? DEFAULT_RESULT_CHARS,
+    logError: deps.logError ?? ((message) => console.error(message)),
+  });
+  registerMetricsResource(server, catalog);
+  registerPrompts(server, catalog);
+  return server;
+}

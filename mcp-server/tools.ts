@@ -1,0 +1,121 @@
+// One MCP tool per catalog endpoint (CONTRACT §12): tools/list is derived from the endpoint definitions,
+// tools/call goes to a backend and answers with the API's JSON body plus a compact text rendering.
+//
+// The tool handlers sit on the SDK's low-level Server rather than McpServer.registerTool, because
+// registerTool validates arguments itself and words the errors its own way; here the engine validates,
+// so a bad argument gets exactly the sentence the HTTP API gives for it.
+
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
+import { baseTypeName, coerceQuery } from "../shared/catalog/params.ts";
+import { isMetrigateError } from "../shared/errors.ts";
+import type { ToolBackend } from "./backends.ts";
+import { renderText } from "./render.ts";
+import { fitStructured, type ListCut } from "./result-budget.ts";
+
+export interface ToolDeps {
+  backend: ToolBackend;
+  catalog: readonly AnyEndpoint[];
+  /** Characters one result may take, JSON and text together. */
+  maxResultChars: number;
+  /** Where unexpected failures are reported (never stdout in stdio mode). */
+  logError(message: string): void;
+}
+
+const FAMILY_NAMES: Record<Family, string> = { tapemetric: "Tapemetric", taprain: "Taprain", cdp: "CDP" };
+
+/**
+ * structuredContent must be a JSON object; an endpoint whose body is not one (a bare list) is wrapped
+ * as `{ "result": body }`. Every other body is passed through exactly as the HTTP API sends it.
+ */
+function wrapsBody(endpoint: AnyEndpoint): boolean {
+  return baseTypeName(endpoint.response) !== "object";
+}
+
+function structuredSchema(endpoint: AnyEndpoint): z.ZodType {
+  return wrapsBody(endpoint) ? z.object({ result: endpoint.response }) : endpoint.response;
+}
+
+function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
+  return z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }) as Tool["inputSchema"];
+}
+
+export function toolDefinition(endpoint: AnyEndpoint): Tool {
+  return {
+    name: endpoint.name,
+    title: endpoint.title,
+    description: `${endpoint.description} Same answer as ${endpoint.method} ${endpoint.path} of the ${FAMILY_NAMES[endpoint.family]} API.`,
+    inputSchema: jsonSchema(endpoint.params, "input"),
+    outputSchema: jsonSchema(structuredSchema(endpoint), "output") as Tool["outputSchema"],
+    annotations: {
+      title: endpoint.title,
+      readOnlyHint: endpoint.readOnly,
+      destructiveHint: false,
+      openWorldHint: false,
+    },
+  };
+}
+
+/**
+ * Tool arguments as the HTTP API would read them: null counts as absent (as an empty query value does),
+ * numbers and booleans sent as strings are converted; lists and objects stay so validation names them.
+ */
+function endpointParams(endpoint: AnyEndpoint, args: Record<string, unknown>): Record<string, unknown> {
+  const present = Object.entries(args).filter(([, v]) => v !== null && v !== undefined);
+  const structured = Object.fromEntries(present.filter(([name, v]) => typeof v === "object" && name in endpoint.params.shape));
+  return { ...coerceQuery(endpoint.params, Object.fromEntries(present.filter(([, v]) => typeof v !== "object"))), ...structured };
+}
+
+function pagingHint(endpoint: AnyEndpoint): string {
+  const names = Object.keys(endpoint.params.shape);
+  if (names.includes("offset")) return `Page with limit and offset to get the rest.`;
+  return names.length > 0 ? `Narrow the request (${names.join(", ")}) to get the rest.` : "";
+}
+
+function cutNote(endpoint: AnyEndpoint, cuts: ListCut[]): string {
+  const lists = cuts.map((c) => `${c.path || "the list"} has ${c.kept} of ${c.total} items`).join("; ");
+  return `[result cut to stay under about 25,000 tokens: ${lists}. ${pagingHint(endpoint)}]`;
+}
+
+export function toolResult(endpoint: AnyEndpoint, body: unknown, maxResultChars: number): CallToolResult {
+  const fitted = fitStructured(body, maxResultChars);
+  const note = fitted.cuts.length > 0 ? cutNote(endpoint, fitted.cuts) : "";
+  const rendered = renderText(fitted.body, maxResultChars - fitted.jsonChars - note.length);
+  const text = [note, rendered.text].filter((t) => t !== "").join("\n");
+  const structuredContent = (wrapsBody(endpoint) ? { result: fitted.body } : fitted.body) as Record<string, unknown>;
+  return { content: [{ type: "text", text }], structuredContent };
+}
+
+function errorResult(message: string): CallToolResult {
+  return { content: [{ type: "text", text: message }], isError: true };
+}
+
+export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
+  const byName = new Map(deps.catalog.map((endpoint) => [endpoint.name, endpoint]));
+  const definitions = deps.catalog.map(toolDefinition);
+  server.server.registerCapabilities({ tools: { listChanged: false } });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: definitions }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const endpoint = byName.get(request.params.name);
+    if (!endpoint) throw new McpError(ErrorCode.InvalidParams, `Unknown tool ${request.params.name}.`);
+    try {
+      const body = await deps.backend.call(endpoint, endpointParams(endpoint, request.params.arguments ?? {}));
+      return toolResult(endpoint, body, deps.maxResultChars);
+    } catch (e) {
+      if (isMetrigateError(e) && e.kind !== "internal") return errorResult(e.message);
+      deps.logError(`${endpoint.name} failed: ${(e as Error).stack ?? String(e)}`);
+      return errorResult(
+        isMetrigateError(e) ? e.message : `Internal error while running ${endpoint.name}; the server log has the details.`,
+      );
+    }
+  });
+}

@@ -1,0 +1,160 @@
+// Calls the endpoints of any wire-compatible server over fetch, staying under CONTRACT §5's limits: one
+// Bottleneck limiter per credential queues and paces calls, node-cache keeps recent answers, and a 429
+// waits for its Retry-After instead of failing. Node-side (Bottleneck, node-cache); used by MCP remote mode.
+
+import Bottleneck from "bottleneck";
+import { ResultCache } from "../cache/result-cache.ts";
+import type { AnyEndpoint } from "../catalog/define.ts";
+import { MetrigateError, RateLimited, STATUS_BY_KIND, type ErrorKind } from "../errors.ts";
+import { DEFAULT_POLICIES } from "../limits/rate-limits.ts";
+import { buildRequest, errorMessageOf, type ClientCredentials, type HttpRequest } from "./request.ts";
+
+export type CredentialKind = "jwt" | "api_key";
+
+export interface ClientLimit {
+  quota: number;
+  windowMs: number;
+}
+
+export interface RemoteClientOptions {
+  baseUrl: string;
+  credentials: ClientCredentials;
+  /** The server's limits per credential; default CONTRACT §5 (300 per minute per JWT, 600 per hour per key). */
+  limits?: Partial<Record<CredentialKind, ClientLimit>>;
+  /** Seconds an answer is reused for the same call (default 60; 0 disables). */
+  cacheTtlSeconds?: number;
+  /** Calls in flight at once per credential (default 4). */
+  maxConcurrent?: number;
+  /** Least milliseconds between two calls of one credential (default 100), so a window refresh releases no burst. */
+  minTime?: number;
+  /** 429 answers retried after their Retry-After before giving up (default 5). */
+  maxRetries?: number;
+  /** Told each time the server said 429 and the client waits (for a log line). */
+  onRateLimited?(info: { waitMs: number; url: string }): void;
+  fetch?: typeof fetch;
+}
+
+const KIND_BY_STATUS = new Map<number, ErrorKind>(
+  (Object.entries(STATUS_BY_KIND) as [ErrorKind, number][]).map(([kind, status]) => [status, kind]),
+);
+
+/** The Bottleneck heartbeat refreshes reservoirs every 250 ms, server side too: wait that much longer. */
+const REFRESH_LAG_MS = 250;
+
+function credentialKindOf(request: HttpRequest): CredentialKind | undefined {
+  if (request.headers["X-Api-Key"]) return "api_key";
+  if (request.headers.Authorization) return "jwt";
+  return undefined;
+}
+
+function secondsHeader(response: Response, name: string): number | undefined {
+  const value = Number(response.headers.get(name));
+  return response.headers.has(name) && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+interface Lane {
+  limiter: Bottleneck;
+  /** No call of this credential leaves before this instant: the server said its window is used up. */
+  readyAt: number;
+}
+
+export class RemoteClient {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly cache: ResultCache;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: RemoteClientOptions) {
+    this.cache = new ResultCache(options.cacheTtlSeconds ?? 60);
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  /** Whether a call of this endpoint would carry a credential the family accepts. */
+  canCall(endpoint: AnyEndpoint): boolean {
+    return credentialKindOf(buildRequest(this.options.baseUrl, endpoint, {}, this.options.credentials)) !== undefined;
+  }
+
+  /** The endpoint's JSON body; an error answer becomes a MetrigateError with the server's own sentence. */
+  async call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown> {
+    const request = buildRequest(this.options.baseUrl, endpoint, params, this.options.credentials);
+    const kind = credentialKindOf(request) ?? "anonymous";
+    const key = endpoint.readOnly && endpoint.cacheable ? this.cache.key(kind, endpoint.name, [request.url, request.body]) : null;
+    const cached = key ? this.cache.get<unknown>(key) : undefined;
+    if (cached !== undefined) return cached;
+
+    const { status, retryAfter, body } = await this.send(request, kind);
+    if (status >= 200 && status < 300) {
+      if (key) this.cache.set(key, body);
+      // A call that changed data (acknowledge, export) makes every remembered answer suspect.
+      if (!endpoint.readOnly) for (const scope of ["jwt", "api_key", "anonymous"]) this.cache.invalidateWorkspace(scope);
+      return body;
+    }
+    const message = errorMessageOf(body) ?? `The server answered HTTP ${status} without an error message.`;
+    if (status === 429) throw new RateLimited(retryAfter ?? 1, message);
+    throw new MetrigateError(KIND_BY_STATUS.get(status) ?? "internal", message);
+  }
+
+  /** Runs the request in its credential's lane, retrying 429s after Retry-After. */
+  private async send(request: HttpRequest, kind: string): Promise<{ status: number; retryAfter?: number; body: unknown }> {
+    const lane = this.lane(kind);
+    const maxRetries = this.options.maxRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      const response = await lane.limiter.schedule(() => this.fetchWhenReady(lane, request));
+      const retryAfter = secondsHeader(response, "Retry-After");
+      const body = await this.bodyOf(response);
+      if (response.status !== 429 || attempt >= maxRetries) return { status: response.status, retryAfter, body };
+      const waitMs = (retryAfter ?? 1) * 1000;
+      lane.readyAt = Math.max(lane.readyAt, Date.now() + waitMs);
+      this.options.onRateLimited?.({ waitMs, url: request.url });
+    }
+  }
+
+  private async fetchWhenReady(lane: Lane, request: HttpRequest): Promise<Response> {
+    const wait = lane.readyAt - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    let response: Response;
+    try {
+      response = await this.fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+    } catch (e) {
+      throw new MetrigateError("internal", `Could not reach ${this.options.baseUrl}: ${(e as Error).message}.`);
+    }
+    // The server's own count is the truth: when it says the window is used up, hold the lane until it ends.
+    const remaining = secondsHeader(response, "RateLimit-Remaining");
+    const reset = secondsHeader(response, "RateLimit-Reset");
+    if (remaining === 0 && reset !== undefined) lane.readyAt = Math.max(lane.readyAt, Date.now() + reset * 1000 + REFRESH_LAG_MS);
+    return response;
+  }
+
+  private async bodyOf(response: Response): Promise<unknown> {
+    const text = await response.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      if (response.ok) throw new MetrigateError("internal", `The server at ${this.options.baseUrl} did not answer with JSON.`);
+      return text;
+    }
+  }
+
+  /** One limiter per credential, made at its first call so its windows start when the server's do. */
+  private lane(kind: string): Lane {
+    const existing = this.lanes.get(kind);
+    if (existing) return existing;
+    const limit: ClientLimit = kind === "jwt" || kind === "api_key" ? (this.options.limits?.[kind] ?? DEFAULT_POLICIES[kind]) : DEFAULT_POLICIES.api_key;
+    const lane: Lane = {
+      limiter: new Bottleneck({
+        reservoir: limit.quota,
+        reservoirRefreshAmount: limit.quota,
+        reservoirRefreshInterval: limit.windowMs,
+        maxConcurrent: this.options.maxConcurrent ?? 4,
+        minTime: this.options.minTime ?? 100,
+      }),
+      readyAt: 0,
+    };
+    this.lanes.set(kind, lane);
+    return lane;
+  }
+
+  async close(): Promise<void> {
+    for (const lane of this.lanes.values()) await lane.limiter.stop({ dropWaitingJobs: true });
+    this.cache.close();
+  }
+}
