@@ -9,6 +9,7 @@ import { errorBody, familyOfPath } from "./errors.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
+import { registerMcpRoute } from "./routes/mcp.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
 import { RouteTable } from "./route-table.ts";
 
@@ -81,6 +82,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   registerAuthRoutes(app, runtime, routes);
   registerCatalogRoutes(app, runtime, routes);
   registerIngestRoutes(app, runtime, routes);
+  registerMcpRoute(app, runtime, routes);
   registerOpenApiRoute(app, routes);
   await app.ready();
   return app;

@@ -5,12 +5,12 @@ import type { Accounts, Principal } from "../shared/auth/accounts.ts";
 import type { Family } from "../shared/catalog/define.ts";
 import { Forbidden, Unauthorized } from "../shared/errors.ts";
 
-function header(request: FastifyRequest, name: string): string | undefined {
+export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function authorization(request: FastifyRequest): { scheme: string; value: string } | undefined {
+export function authorization(request: FastifyRequest): { scheme: string; value: string } | undefined {
   const raw = header(request, "authorization");
   if (!raw) return undefined;
   const space = raw.indexOf(" ");

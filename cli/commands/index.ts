@@ -3,10 +3,12 @@
 import type { Command } from "../command.ts";
 import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
 import { importFile, seed } from "./data.ts";
+import { mcp } from "./mcp.ts";
 import { serve } from "./serve.ts";
 
 export const COMMANDS: readonly Command[] = [
   serve,
+  mcp,
   seed,
   importFile,
   workspaceCreate,
