@@ -5,6 +5,7 @@ import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, works
 import { importFile, seed } from "./data.ts";
 import { mcp } from "./mcp.ts";
 import { serve } from "./serve.ts";
+import { sheetsSync } from "./sheets.ts";
 
 export const COMMANDS: readonly Command[] = [
   serve,
@@ -18,4 +19,5 @@ export const COMMANDS: readonly Command[] = [
   keyCreate,
   tokenCreate,
   tokenRevoke,
+  sheetsSync,
 ];
