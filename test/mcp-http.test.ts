@@ -155,6 +155,15 @@ describe("credentials", () => {
     await expect(connect({ Authorization: `Bearer ${acme.token}`, "X-Api-Key": globex.apiKey })).rejects.toThrow(/different workspaces/);
   });
 
+  test("a suspended workspace is refused with 403", async () => {
+    const frozen = await server.workspace("frozen");
+    await server.runtime.accounts.setSuspended("frozen", true);
+    await expect(connect({ "X-Api-Key": frozen.apiKey })).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining('Workspace \\"frozen\\" is suspended.'),
+    });
+  });
+
   test("GET /mcp is 405 (stateless server: no stream to open)", async () => {
     const res = await fetch(`${server.url}/mcp`, { headers: { "X-Api-Key": acme.apiKey } });
     expect(res.status).toBe(405);
@@ -204,10 +213,11 @@ describe("workspace isolation", () => {
 });
 
 describe("rate limits", () => {
-  test("each tool call counts against the caller's key like an API request", async () => {
+  test("each tool call counts against the caller's key like an API request; listing tools does not", async () => {
     const client = await connect({ "X-Api-Key": globex.apiKey });
     const before = await server.get("/api/v1/stats", { "X-Api-Key": globex.apiKey });
     const r0 = Number(before.headers.get("ratelimit-remaining"));
+    await client.listTools();
     const first = await callTool(client, "taprain_stats", {});
     const second = await callTool(client, "taprain_stats", { range: "hour" });
     expect((first.structuredContent as { meta: { requests_remaining: number } }).meta.requests_remaining).toBe(r0 - 1);

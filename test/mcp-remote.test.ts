@@ -1,0 +1,135 @@
+// Remote mode: the same tools against a running server over HTTP, through the remote client. Same answers
+// as the HTTP API, answers reused from the cache, and a burst beyond the limit queued instead of failed.
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { remoteBackend } from "../mcp-server/backends.ts";
+import { createServer } from "../mcp-server/server.ts";
+import { endpointByName } from "../shared/catalog/index.ts";
+import { RemoteClient, type RemoteClientOptions } from "../shared/client/remote.ts";
+import { ACME_ROWS, argumentSets, badArgumentSets, callTool, expectSameAnswer, familyHeaders, httpAnswer, NOW, seedRows, textOf } from "./support/mcp.ts";
+import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
+
+const opened: { client: Client; remote: RemoteClient }[] = [];
+
+/** An MCP client talking (in memory) to an MCP server whose tools call `options.baseUrl` over HTTP. */
+async function remoteTools(options: RemoteClientOptions): Promise<Client> {
+  const remote = new RemoteClient(options);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await createServer({ backend: remoteBackend(remote) }).connect(serverSide);
+  const client = new Client({ name: "metrigate-test", version: "1.0.0" });
+  await client.connect(clientSide);
+  opened.push({ client, remote });
+  return client;
+}
+
+afterAll(async () => {
+  for (const { client, remote } of opened) {
+    await client.close();
+    await remote.close();
+  }
+});
+
+describe("against a server with the default limits", () => {
+  let server: TestServer;
+  let acme: Credentials;
+
+  beforeAll(async () => {
+    server = await startTestServer({ now: NOW });
+    acme = await server.workspace("acme");
+    await seedRows(server, "acme", ACME_ROWS);
+  });
+  afterAll(() => server.close());
+
+  test("every tool gives the HTTP API's answer, good arguments and bad", async () => {
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey: acme.apiKey, token: acme.token } });
+    const { tools } = await client.listTools();
+    let compared = 0;
+    for (const tool of tools) {
+      const endpoint = endpointByName(tool.name);
+      if (!endpoint) throw new Error(`no endpoint for ${tool.name}`);
+      for (const args of [...argumentSets(tool), ...badArgumentSets(tool), { timezone: "Mars/Olympus" }]) {
+        const http = await httpAnswer(server.url, endpoint, args, familyHeaders(endpoint, acme));
+        expectSameAnswer(await callTool(client, tool.name, args), http, `${tool.name} ${JSON.stringify(args)}`);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(tools.length);
+  });
+
+  test("a tool whose family needs a credential the connector lacks says which one", async () => {
+    const client = await remoteTools({ baseUrl: server.url, credentials: { token: acme.token } });
+    const result = await callTool(client, "taprain_stats", {});
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      "Taprain tools need an API key (the Taprain API accepts no JWT): connect with X-Api-Key: <key>, or start remote mode with --api-key.",
+    );
+  });
+
+  test("an unknown key gets the server's 401 sentence", async () => {
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey: "mg_live_revoked-or-made-up" } });
+    const result = await callTool(client, "taprain_stats", {});
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe("The API key is invalid.");
+  });
+
+  test("the same call within the cache lifetime is answered without a request", async () => {
+    const apiKey = await server.runtime.accounts.createApiKey("acme");
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey } });
+    const first = await callTool(client, "taprain_stats", { range: "yesterday" });
+    const second = await callTool(client, "taprain_stats", { range: "yesterday" });
+    expect(second.structuredContent).toEqual(first.structuredContent);
+    // One request for the two calls, then this one: 600 − 2 left.
+    const check = await server.get("/api/v1/stats", { "X-Api-Key": apiKey });
+    expect(check.headers.get("ratelimit-remaining")).toBe("598");
+  });
+});
+
+describe("against a server with a small limit", () => {
+  const QUOTA = 4;
+  const WINDOW_MS = 1000;
+  let server: TestServer;
+  let tiny: Credentials;
+
+  beforeAll(async () => {
+    server = await startTestServer({ now: NOW, limitPolicies: { api_key: { name: "key", quota: QUOTA, windowMs: WINDOW_MS } } });
+    tiny = await server.workspace("tiny");
+    await seedRows(server, "tiny", ACME_ROWS);
+  });
+  afterAll(() => server.close());
+
+  test("a burst of 10 calls beyond the quota is queued, paced and all answered", async () => {
+    const client = await remoteTools({
+      baseUrl: server.url,
+      credentials: { apiKey: tiny.apiKey },
+      limits: { api_key: { quota: QUOTA, windowMs: WINDOW_MS } },
+      cacheTtlSeconds: 0,
+    });
+    const started = Date.now();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => callTool(client, "taprain_stats", { range: "today", offer: i % 2 === 0 ? "A" : "B" })),
+    );
+    const elapsed = Date.now() - started;
+    expect(results.map((r) => r.isError ?? false)).toEqual(Array(10).fill(false));
+    const clicks = results.map((r) => (r.structuredContent as { data: { summary: { clicks: number } } }).data.summary.clicks);
+    // Offer A today: c1 only; offer B today: c3 and c4.
+    expect(clicks).toEqual([1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
+    // 10 calls at 4 per window need three windows: at least two window ends passed.
+    expect(elapsed).toBeGreaterThanOrEqual(2 * WINDOW_MS);
+  });
+
+  test("a 429 the client did not foresee is waited out using Retry-After", async () => {
+    const apiKey = await server.runtime.accounts.createApiKey("tiny");
+    // Someone else used the key's whole window before the connector started.
+    for (let i = 0; i < QUOTA; i++) expect((await server.get("/api/v1/stats", { "X-Api-Key": apiKey })).status).toBe(200);
+    expect((await server.get("/api/v1/stats", { "X-Api-Key": apiKey })).status).toBe(429);
+    const waits: number[] = [];
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, onRateLimited: ({ waitMs }) => waits.push(waitMs) });
+    const result = await callTool(client, "taprain_stats", { range: "today" });
+    expect(result.isError ?? false).toBe(false);
+    expect((result.structuredContent as { data: { summary: { clicks: number } } }).data.summary.clicks).toBe(3);
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(1000);
+  });
+});
