@@ -158,12 +158,16 @@ function cellOf(value: unknown, text: boolean): SheetCell {
  * An endpoint's response body as a table with a header row. `section` picks one of several tables in
  * the body (see sectionsOf); empty means the first. Unknown sections throw BadParameter("section").
  */
-export function toSheetTable(endpointName: string, body: unknown, section?: string): SheetTable {
-  const endpoint = endpointNamed(endpointName);
+export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string): SheetTable {
   const plan = planOf(endpoint);
   const chosen = chooseSection(endpoint, plan, section);
   const data = valueAt(valueAt(body, plan.root), chosen.path);
   const items = chosen.many ? (Array.isArray(data) ? data : []) : data === undefined || data === null ? [] : [data];
   const header = chosen.columns.map((c) => c.header);
   return [header, ...items.map((item) => chosen.columns.map((c) => cellOf(valueAt(item, c.path), c.text)))];
+}
+
+/** tableOf for a catalog endpoint named by its MCP tool name (e.g. "taprain_stats"). */
+export function toSheetTable(endpointName: string, body: unknown, section?: string): SheetTable {
+  return tableOf(endpointNamed(endpointName), body, section);
 }
