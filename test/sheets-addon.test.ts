@@ -181,6 +181,10 @@ describe("custom functions", () => {
         'Unknown section "by_week" for STATS: use summary, time_series, by_country, by_source or by_offer.',
       ],
       [
+        errorOf(() => project.customFunction("STATS", "7days", "US", "", "", "", "", "", "summary", "extra")),
+        "STATS takes at most 8 arguments (range, country, offer, source, timezone, start, end, section).",
+      ],
+      [
         errorOf(() => project.customFunction("STATS", "7days", "USA")),
         `Invalid country code "USA" in 'country': use two-letter ISO 3166-1 codes such as US or GB.`,
       ],

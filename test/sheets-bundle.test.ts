@@ -40,7 +40,7 @@ test("the bundle is Node-free: only the add-on, the shared core and zod go in, a
 test("each custom function is a top-level declaration with @customfunction JSDoc and named parameters", () => {
   for (const fn of sheetFunctions()) {
     const names = fn.arguments.map((a) => a.name);
-    const declaration = `\nfunction ${fn.name}(${names.join(", ")}) {\n  return Metrigate.customFunction("${fn.name}", [${names.join(", ")}]);\n}`;
+    const declaration = `\nfunction ${fn.name}(${names.join(", ")}) {\n  return Metrigate.customFunction("${fn.name}", Array.prototype.slice.call(arguments));\n}`;
     const at = script.indexOf(declaration);
     expect(at, fn.name).toBeGreaterThan(0);
     const doc = script.slice(script.lastIndexOf("/**", at), at);

@@ -309,7 +309,6 @@ describe("chunked cache values", () => {
       getAll: (keys: string[]) => Object.fromEntries(keys.filter((k) => store.has(k)).map((k) => [k, store.get(k) ?? ""])),
       put: (k: string, v: string) => void store.set(k, v),
       putAll: (values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => store.set(k, v)),
-      remove: (k: string) => void store.delete(k),
     };
     const chunked = new ChunkedCache(cache);
     const value = "x".repeat(250 * 1024);

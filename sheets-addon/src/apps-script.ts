@@ -21,7 +21,6 @@ export interface Cache {
   getAll(keys: string[]): Record<string, string>;
   put(key: string, value: string, expirationInSeconds?: number): void;
   putAll(values: Record<string, string>, expirationInSeconds?: number): void;
-  remove(key: string): void;
 }
 
 export interface Properties {
@@ -33,7 +32,6 @@ export interface Properties {
 export interface Range {
   setValues(values: unknown[][]): Range;
   clearContent(): Range;
-  getValues(): unknown[][];
 }
 
 export interface Sheet {
@@ -58,13 +56,11 @@ export interface Spreadsheet {
 
 export interface Menu {
   addItem(caption: string, functionName: string): Menu;
-  addSeparator(): Menu;
   addToUi(): void;
 }
 
 export interface Ui {
   createMenu(caption: string): Menu;
-  createAddonMenu(): Menu;
   showSidebar(userInterface: HtmlOutput): void;
 }
 
@@ -75,7 +71,6 @@ export interface HtmlOutput {
 
 export interface Trigger {
   getHandlerFunction(): string;
-  getUniqueId(): string;
 }
 
 export interface ClockTriggerBuilder {

@@ -41,8 +41,9 @@ function customFunctionStub(fn: SheetFunction): string {
     "/**",
     ...lines.map((l) => (l === "" ? " *" : ` * ${docText(l)}`)),
     " */",
+    // Named parameters for readers and autocomplete; all arguments passed on, so extra ones get a clear error.
     `function ${fn.name}(${names.join(", ")}) {`,
-    `  return ${GLOBAL_NAME}.customFunction(${JSON.stringify(fn.name)}, [${names.join(", ")}]);`,
+    `  return ${GLOBAL_NAME}.customFunction(${JSON.stringify(fn.name)}, Array.prototype.slice.call(arguments));`,
     "}",
   ].join("\n");
 }
