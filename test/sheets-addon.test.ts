@@ -334,7 +334,7 @@ describe("saved reports and schedules", () => {
 
   test("a report with an unknown section or cell is refused when saved", () => {
     expect(errorOf(() => project.run("saveReport", { ...report, section: "by_week" }))).toBe(
-      'Report "US by source": unknown section "by_week" for STATS: use summary, time_series, by_country, by_source or by_offer.',
+      'Report "US by source": Unknown section "by_week" for STATS: use summary, time_series, by_country, by_source or by_offer.',
     );
     expect(errorOf(() => project.run("saveReport", { ...report, cell: "B2:C4" }))).toBe("report cell: must be one cell in A1 notation, such as A1 or C5.");
   });

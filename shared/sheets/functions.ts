@@ -8,7 +8,7 @@ import { CATALOG } from "../catalog/index.ts";
 import { baseTypeName } from "../catalog/params.ts";
 import { BadParameter } from "../errors.ts";
 import { localDate } from "../time/zoned.ts";
-import { listOf, sectionsOf } from "./table.ts";
+import { listOf, sectionNamed, sectionsOf } from "./table.ts";
 
 export interface SheetArgument {
   name: string;
@@ -100,8 +100,5 @@ export function callOf(fn: SheetFunction, args: readonly unknown[], timeZone: st
     if (argument.name === SECTION_ARGUMENT && fn.sections.length > 0) section = String(value);
     else params[argument.name] = value;
   });
-  if (section !== undefined && !fn.sections.includes(section.toLowerCase())) {
-    throw new BadParameter("section", `Unknown section "${section}" for ${fn.name}: use ${listOf(fn.sections)}.`);
-  }
-  return { params, section: section?.toLowerCase() };
+  return { params, section: section === undefined ? undefined : sectionNamed(fn.endpoint, section) };
 }

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { AnyEndpoint } from "../catalog/define.ts";
 import { InvalidInput } from "../errors.ts";
 import { findSheetFunction, SECTION_ARGUMENT, type SheetFunction } from "./functions.ts";
-import { listOf } from "./table.ts";
+import { listOf, sectionNamed } from "./table.ts";
 
 export const SCHEDULES = ["hourly", "daily", "none"] as const;
 export type Schedule = (typeof SCHEDULES)[number];
@@ -77,10 +77,11 @@ export function resolveReport(report: Report): ResolvedReport {
   if (unknown !== undefined) {
     throw new InvalidInput(`Report "${report.name}": ${fn.name} has no parameter "${unknown}" (it takes ${listOf(known) || "none"}).`);
   }
-  const section = report.section === "" ? undefined : report.section?.toLowerCase();
-  if (section !== undefined && !fn.sections.includes(section)) {
-    const allowed = fn.sections.length > 0 ? `use ${listOf(fn.sections)}` : "leave it empty";
-    throw new InvalidInput(`Report "${report.name}": unknown section "${report.section}" for ${fn.name}: ${allowed}.`);
+  let section: string | undefined;
+  try {
+    section = report.section?.trim() ? sectionNamed(fn.endpoint, report.section) : undefined;
+  } catch (e) {
+    throw new InvalidInput(`Report "${report.name}": ${(e as Error).message}`);
   }
   return { report, fn, endpoint: fn.endpoint, params: report.params, section };
 }

@@ -111,16 +111,19 @@ export function sectionsOf(endpoint: AnyEndpoint): string[] {
   return planOf(endpoint).sections.map((s) => s.name);
 }
 
-/** The section a caller asked for, or the default one; a clear message naming the allowed ones otherwise. */
-function chooseSection(endpoint: AnyEndpoint, plan: TablePlan, section: string | undefined): Section {
+/**
+ * The section a caller asked for (case-insensitive), or the default one for an empty request; a
+ * BadParameter naming the allowed sections otherwise. Callers check before requesting anything.
+ */
+export function sectionNamed(endpoint: AnyEndpoint, section: string | undefined): string {
+  const sections = sectionsOf(endpoint);
   const wanted = section?.trim() ?? "";
+  if (wanted === "") return sections[0];
   const label = endpoint.sheetFunction ?? endpoint.name;
-  if (wanted === "") return plan.sections[0];
-  const found = plan.sections.find((s) => s.name === wanted.toLowerCase());
-  if (found && found.name !== "") return found;
-  const names = plan.sections.map((s) => s.name);
-  if (names.length === 1) throw new BadParameter("section", `${label} returns a single table: leave 'section' empty (got "${wanted}").`);
-  throw new BadParameter("section", `Unknown section "${wanted}" for ${label}: use ${listOf(names)}.`);
+  if (sections.length === 1) throw new BadParameter("section", `${label} returns a single table: leave 'section' empty (got "${wanted}").`);
+  const found = sections.find((s) => s === wanted.toLowerCase());
+  if (found === undefined) throw new BadParameter("section", `Unknown section "${wanted}" for ${label}: use ${listOf(sections)}.`);
+  return found;
 }
 
 export function listOf(names: readonly string[]): string {
@@ -160,7 +163,8 @@ function cellOf(value: unknown, text: boolean): SheetCell {
  */
 export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string): SheetTable {
   const plan = planOf(endpoint);
-  const chosen = chooseSection(endpoint, plan, section);
+  const name = sectionNamed(endpoint, section);
+  const chosen = plan.sections.find((s) => s.name === name) ?? plan.sections[0];
   const data = valueAt(valueAt(body, plan.root), chosen.path);
   const items = chosen.many ? (Array.isArray(data) ? data : []) : data === undefined || data === null ? [] : [data];
   const header = chosen.columns.map((c) => c.header);
