@@ -25,13 +25,20 @@ function fieldLines(node: JsonSchemaNode, path: string, lines: string[]): void {
   for (const option of node.anyOf ?? []) fieldLines(option, path, lines);
 }
 
+/** Written once per catalog: /mcp builds a server for every request. */
+const WRITTEN = new WeakMap<readonly AnyEndpoint[], string>();
+
 export function metricsMarkdown(catalog: readonly AnyEndpoint[]): string {
+  const known = WRITTEN.get(catalog);
+  if (known !== undefined) return known;
   const tools = catalog.map((endpoint) => {
     const lines: string[] = [];
     fieldLines(z.toJSONSchema(endpoint.response, { io: "output", unrepresentable: "any" }) as JsonSchemaNode, "", lines);
     return [`### ${endpoint.name} — ${endpoint.title}`, "", endpoint.description, "", ...lines].join("\n");
   });
-  return [DEFINITIONS.trimEnd(), "", "## Tools and their fields", "", ...tools].join("\n");
+  const markdown = [DEFINITIONS.trimEnd(), "", "## Tools and their fields", "", ...tools].join("\n");
+  WRITTEN.set(catalog, markdown);
+  return markdown;
 }
 
 export function registerMetricsResource(server: McpServer, catalog: readonly AnyEndpoint[]): void {

@@ -49,8 +49,13 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchem
   return z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }) as Tool["inputSchema"];
 }
 
+/** Definitions are derived once per endpoint: /mcp builds a server for every request. */
+const DEFINITIONS = new WeakMap<AnyEndpoint, Tool>();
+
 export function toolDefinition(endpoint: AnyEndpoint): Tool {
-  return {
+  const known = DEFINITIONS.get(endpoint);
+  if (known) return known;
+  const definition: Tool = {
     name: endpoint.name,
     title: endpoint.title,
     description: `${endpoint.description} Same answer as ${endpoint.method} ${endpoint.path} of the ${FAMILY_NAMES[endpoint.family]} API.`,
@@ -63,6 +68,8 @@ export function toolDefinition(endpoint: AnyEndpoint): Tool {
       openWorldHint: false,
     },
   };
+  DEFINITIONS.set(endpoint, definition);
+  return definition;
 }
 
 /**

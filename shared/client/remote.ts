@@ -7,7 +7,7 @@ import { ResultCache } from "../cache/result-cache.ts";
 import type { AnyEndpoint } from "../catalog/define.ts";
 import { MetrigateError, RateLimited, STATUS_BY_KIND, type ErrorKind } from "../errors.ts";
 import { DEFAULT_POLICIES } from "../limits/rate-limits.ts";
-import { buildRequest, errorMessageOf, type ClientCredentials, type HttpRequest } from "./request.ts";
+import { buildRequest, credentialHeaders, errorMessageOf, type ClientCredentials, type HttpRequest } from "./request.ts";
 
 export type CredentialKind = "jwt" | "api_key";
 
@@ -41,13 +41,15 @@ const KIND_BY_STATUS = new Map<number, ErrorKind>(
 /** The Bottleneck heartbeat refreshes reservoirs every 250 ms, server side too: wait that much longer. */
 const REFRESH_LAG_MS = 250;
 
-function credentialKindOf(request: HttpRequest): CredentialKind | undefined {
-  if (request.headers["X-Api-Key"]) return "api_key";
-  if (request.headers.Authorization) return "jwt";
+/** Which credential the family's headers carry (request.ts decides which one a family uses). */
+function credentialKindOf(headers: Record<string, string>): CredentialKind | undefined {
+  if (headers["X-Api-Key"]) return "api_key";
+  if (headers.Authorization) return "jwt";
   return undefined;
 }
 
-function secondsHeader(response: Response, name: string): number | undefined {
+/** A non-negative number header (seconds or a count), or undefined when absent or malformed. */
+function numberHeader(response: Response, name: string): number | undefined {
   const value = Number(response.headers.get(name));
   return response.headers.has(name) && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
@@ -70,13 +72,13 @@ export class RemoteClient {
 
   /** Whether a call of this endpoint would carry a credential the family accepts. */
   canCall(endpoint: AnyEndpoint): boolean {
-    return credentialKindOf(buildRequest(this.options.baseUrl, endpoint, {}, this.options.credentials)) !== undefined;
+    return credentialKindOf(credentialHeaders(endpoint.family, this.options.credentials)) !== undefined;
   }
 
   /** The endpoint's JSON body; an error answer becomes a MetrigateError with the server's own sentence. */
   async call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown> {
     const request = buildRequest(this.options.baseUrl, endpoint, params, this.options.credentials);
-    const kind = credentialKindOf(request) ?? "anonymous";
+    const kind = credentialKindOf(request.headers) ?? "anonymous";
     const key = endpoint.readOnly && endpoint.cacheable ? this.cache.key(kind, endpoint.name, [request.url, request.body]) : null;
     const cached = key ? this.cache.get<unknown>(key) : undefined;
     if (cached !== undefined) return cached;
@@ -99,7 +101,7 @@ export class RemoteClient {
     const maxRetries = this.options.maxRetries ?? 5;
     for (let attempt = 0; ; attempt++) {
       const response = await lane.limiter.schedule(() => this.fetchWhenReady(lane, request));
-      const retryAfter = secondsHeader(response, "Retry-After");
+      const retryAfter = numberHeader(response, "Retry-After");
       const body = await this.bodyOf(response);
       if (response.status !== 429 || attempt >= maxRetries) return { status: response.status, retryAfter, body };
       const waitMs = (retryAfter ?? 1) * 1000;
@@ -118,8 +120,8 @@ export class RemoteClient {
       throw new MetrigateError("internal", `Could not reach ${this.options.baseUrl}: ${(e as Error).message}.`);
     }
     // The server's own count is the truth: when it says the window is used up, hold the lane until it ends.
-    const remaining = secondsHeader(response, "RateLimit-Remaining");
-    const reset = secondsHeader(response, "RateLimit-Reset");
+    const remaining = numberHeader(response, "RateLimit-Remaining");
+    const reset = numberHeader(response, "RateLimit-Reset");
     if (remaining === 0 && reset !== undefined) lane.readyAt = Math.max(lane.readyAt, Date.now() + reset * 1000 + REFRESH_LAG_MS);
     return response;
   }
