@@ -2,6 +2,7 @@
 
 const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
+  mcp: () => import("./mcp.ts"),
 };
 
 const wanted = process.argv.slice(2);
