@@ -97,16 +97,11 @@ function section(writer: Writer, label: string, value: Json): void {
   }
 }
 
-/** Renders a JSON body in at most `budget` characters; `cut` tells whether anything was left out (the text says what). */
-export function renderText(body: unknown, budget: number): { text: string; cut: boolean } {
+/** Renders a JSON object in at most `budget` characters; what did not fit is named at the end. */
+export function renderText(body: Record<string, unknown>, budget: number): string {
   const writer = new Writer(budget);
-  const value = body as Json;
-  if (isRecord(value)) {
-    const flat = Object.entries(value).filter(([, v]) => isScalar(v));
-    for (const [k, v] of flat) section(writer, k, v);
-    for (const [k, v] of Object.entries(value)) if (!isScalar(v)) section(writer, k, v);
-  } else {
-    section(writer, "result", value);
-  }
-  return { text: writer.text(), cut: writer.cuts.length > 0 };
+  const entries = Object.entries(body as { [key: string]: Json });
+  for (const [k, v] of entries) if (isScalar(v)) section(writer, k, v);
+  for (const [k, v] of entries) if (!isScalar(v)) section(writer, k, v);
+  return writer.text();
 }

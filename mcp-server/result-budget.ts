@@ -8,7 +8,7 @@ export const DEFAULT_RESULT_CHARS = 100_000;
 const STRUCTURED_SHARE = 0.6;
 
 export interface ListCut {
-  /** Dotted path of the list in the body, e.g. `data.by_offer` (`` for a top-level list). */
+  /** Dotted path of the list in the body, e.g. `data.by_offer`. */
   path: string;
   kept: number;
   total: number;
@@ -23,7 +23,7 @@ interface Found {
 function listsIn(value: unknown, path: string, found: Found[]): void {
   if (Array.isArray(value)) {
     found.push({ path, list: value, size: JSON.stringify(value).length });
-    for (const item of value) if (item !== null && typeof item === "object") listsIn(item, path ? `${path}[]` : "[]", found);
+    for (const item of value) if (item !== null && typeof item === "object") listsIn(item, `${path}[]`, found);
   } else if (value !== null && typeof value === "object") {
     for (const [key, child] of Object.entries(value)) listsIn(child, path ? `${path}.${key}` : key, found);
   }
@@ -43,7 +43,10 @@ function withCut(value: unknown, target: unknown[], keep: number): unknown {
  * The body as it fits `budget * STRUCTURED_SHARE` characters of JSON: unchanged when it already does
  * (the usual case), else with its largest top-level lists (not lists nested in rows) cut from the end.
  */
-export function fitStructured(body: unknown, budget: number): { body: unknown; cuts: ListCut[]; jsonChars: number } {
+export function fitStructured(
+  body: Record<string, unknown>,
+  budget: number,
+): { body: Record<string, unknown>; cuts: ListCut[]; jsonChars: number } {
   const limit = Math.floor(budget * STRUCTURED_SHARE);
   let current = body;
   let json = JSON.stringify(current);
@@ -57,7 +60,7 @@ export function fitStructured(body: unknown, budget: number): { body: unknown; c
     const excess = json.length - limit;
     const perItem = largest.size / largest.list.length;
     const keep = Math.max(0, Math.min(largest.list.length - 1, Math.floor(largest.list.length - excess / perItem - 1)));
-    current = withCut(current, largest.list, keep);
+    current = withCut(current, largest.list, keep) as Record<string, unknown>;
     json = JSON.stringify(current);
     const previous = cuts.find((c) => c.path === largest.path);
     if (previous) previous.kept = keep;

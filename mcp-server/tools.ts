@@ -89,17 +89,16 @@ function pagingHint(endpoint: AnyEndpoint): string {
 }
 
 function cutNote(endpoint: AnyEndpoint, cuts: ListCut[]): string {
-  const lists = cuts.map((c) => `${c.path || "the list"} has ${c.kept} of ${c.total} items`).join("; ");
+  const lists = cuts.map((c) => `${c.path} has ${c.kept} of ${c.total} items`).join("; ");
   return `[result cut to stay under about 25,000 tokens: ${lists}. ${pagingHint(endpoint)}]`;
 }
 
 export function toolResult(endpoint: AnyEndpoint, body: unknown, maxResultChars: number): CallToolResult {
-  const fitted = fitStructured(body, maxResultChars);
+  const fitted = fitStructured(wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>), maxResultChars);
   const note = fitted.cuts.length > 0 ? cutNote(endpoint, fitted.cuts) : "";
   const rendered = renderText(fitted.body, maxResultChars - fitted.jsonChars - note.length);
-  const text = [note, rendered.text].filter((t) => t !== "").join("\n");
-  const structuredContent = (wrapsBody(endpoint) ? { result: fitted.body } : fitted.body) as Record<string, unknown>;
-  return { content: [{ type: "text", text }], structuredContent };
+  const text = [note, rendered].filter((t) => t !== "").join("\n");
+  return { content: [{ type: "text", text }], structuredContent: fitted.body };
 }
 
 function errorResult(message: string): CallToolResult {
