@@ -93,7 +93,7 @@ function cutNote(endpoint: AnyEndpoint, cuts: ListCut[]): string {
   return `[result cut to stay under about 25,000 tokens: ${lists}. ${pagingHint(endpoint)}]`;
 }
 
-export function toolResult(endpoint: AnyEndpoint, body: unknown, maxResultChars: number): CallToolResult {
+function toolResult(endpoint: AnyEndpoint, body: unknown, maxResultChars: number): CallToolResult {
   const fitted = fitStructured(wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>), maxResultChars);
   const note = fitted.cuts.length > 0 ? cutNote(endpoint, fitted.cuts) : "";
   const rendered = renderText(fitted.body, maxResultChars - fitted.jsonChars - note.length);
