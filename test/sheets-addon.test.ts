@@ -232,11 +232,11 @@ describe("custom functions", () => {
 describe("429 from the server", () => {
   let limited: ServerProcess;
   beforeAll(async () => {
-    // Two requests per key in a 2-second window, so the third waits for the next window.
+    // Two requests per key in a 3-second window (room for a slow machine), so the third waits for the next.
     limited = await startServerProcess({
       now: NOW,
       workspaces: [{ id: "acme", tables: { tr_clicks: CLICKS } }],
-      limitPolicies: { api_key: { name: "key", quota: 2, windowMs: 2000 } },
+      limitPolicies: { api_key: { name: "key", quota: 2, windowMs: 3000 } },
     });
   });
   afterAll(() => limited?.close());
