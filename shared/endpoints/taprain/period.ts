@@ -35,7 +35,7 @@ const MAX_CUSTOM_DAYS = 365;
 function requireDate(name: "start" | "end", value: string | undefined): number {
   if (value === undefined) throw new BadParameter(name, `Parameter '${name}' is required when range is custom (YYYY-MM-DD).`);
   const days = dayNumber(value);
-  if (Number.isNaN(days)) throw new BadParameter(name, `Parameter '${name}' must be a date in YYYY-MM-DD form (got "${value}").`);
+  if (Number.isNaN(days)) throw new BadParameter(name, `Parameter '${name}' must be a real date in YYYY-MM-DD form (got "${value}").`);
   return days;
 }
 
@@ -99,7 +99,10 @@ export function resolvePeriod(
         throw new BadParameter("start", `Parameter 'start' (${custom.start}) must not be after 'end' (${custom.end}).`);
       }
       if (last - first > MAX_CUSTOM_DAYS) {
-        throw new BadParameter("end", `A custom range may span at most ${MAX_CUSTOM_DAYS} days ('start' ${custom.start}, 'end' ${custom.end}).`);
+        throw new BadParameter(
+          "end",
+          `Parameter 'end': a custom range may span at most ${MAX_CUSTOM_DAYS} days (start ${custom.start}, end ${custom.end} is ${last - first}).`,
+        );
       }
       firstDay = first;
       start = dayStart(first);

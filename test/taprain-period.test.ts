@@ -1,0 +1,72 @@
+// Pure tests of local-day arithmetic and Stats periods (CONTRACT §10.1), with instants worked out by hand.
+
+import { describe, expect, test } from "vitest";
+import { resolvePeriod } from "../shared/endpoints/taprain/period.ts";
+import { localHourStarts, startOfLocalDay, startOfLocalHour } from "../shared/time/zoned.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const at = (s: string) => Date.parse(s);
+
+describe("startOfLocalDay", () => {
+  test.each([
+    ["2026-03-18", "America/New_York", "2026-03-18T04:00:00.000Z"], // EDT -4
+    ["2026-02-17", "America/New_York", "2026-02-17T05:00:00.000Z"], // EST -5
+    ["2026-03-08", "America/New_York", "2026-03-08T05:00:00.000Z"], // the change is at 02:00, midnight is EST
+    ["2026-01-15", "Australia/Adelaide", "2026-01-14T13:30:00.000Z"], // +10:30
+    ["2026-06-15", "Australia/Adelaide", "2026-06-14T14:30:00.000Z"], // +9:30
+    ["2026-03-18", "Asia/Kolkata", "2026-03-17T18:30:00.000Z"], // +5:30
+    ["2026-03-18", "Asia/Kathmandu", "2026-03-17T18:15:00.000Z"], // +5:45
+    ["2026-03-18", "UTC", "2026-03-18T00:00:00.000Z"],
+    // Santiago springs forward at midnight on 2026-09-06: 00:00 -04 never happens, the day starts at
+    // 01:00 -03 = 04:00Z (checked with Intl: 03:00Z is 5 Sep 23:00, 04:00Z is 6 Sep 01:00).
+    ["2026-09-06", "America/Santiago", "2026-09-06T04:00:00.000Z"],
+    ["2026-09-05", "America/Santiago", "2026-09-05T04:00:00.000Z"], // the day before, still -4
+    // Havana falls back from 01:00 CDT to 00:00 CST on 2026-11-01: midnight happens at 04:00Z and again
+    // at 05:00Z; the day starts at the earlier one.
+    ["2026-11-01", "America/Havana", "2026-11-01T04:00:00.000Z"],
+  ])("%s in %s starts at %s", (date, zone, expected) => {
+    expect(iso(startOfLocalDay(date, zone))).toBe(expected);
+  });
+});
+
+describe("local hours", () => {
+  test("the hour containing 15:40Z in Kolkata starts at 15:30Z (21:00 local)", () => {
+    expect(iso(startOfLocalHour(at("2026-03-18T15:40:00Z"), "Asia/Kolkata"))).toBe("2026-03-18T15:30:00.000Z");
+  });
+
+  test("Santiago's 6 September has 23 hours, from 01:00", () => {
+    const starts = localHourStarts(at("2026-09-06T04:00:00Z"), at("2026-09-07T03:00:00Z"), "America/Santiago");
+    expect(starts).toHaveLength(23);
+  });
+});
+
+describe("resolvePeriod", () => {
+  const now = at("2026-03-18T15:30:00Z");
+  test.each([
+    ["hour", "America/New_York", {}, "2026-03-18T15:00:00.000Z", "2026-03-18T15:30:00.000Z", "hour", 1],
+    ["today", "America/New_York", {}, "2026-03-18T04:00:00.000Z", "2026-03-18T15:30:00.000Z", "hour", 12],
+    ["yesterday", "America/New_York", {}, "2026-03-17T04:00:00.000Z", "2026-03-18T04:00:00.000Z", "hour", 24],
+    ["7days", "America/New_York", {}, "2026-03-12T04:00:00.000Z", "2026-03-18T15:30:00.000Z", "day", 7],
+    ["30days", "America/New_York", {}, "2026-02-17T05:00:00.000Z", "2026-03-18T15:30:00.000Z", "day", 30],
+    // 15:30Z is exactly 21:00 in Kolkata: the 21:00 bucket starts at period_end, so 00:00–20:00 only.
+    ["today", "Asia/Kolkata", {}, "2026-03-17T18:30:00.000Z", "2026-03-18T15:30:00.000Z", "hour", 21],
+    // 15:30Z is exactly 02:00 on 19 March in Adelaide (+10:30 until April): 00:00 and 01:00.
+    ["today", "Australia/Adelaide", {}, "2026-03-18T13:30:00.000Z", "2026-03-18T15:30:00.000Z", "hour", 2],
+    ["custom", "America/New_York", { start: "2026-03-08", end: "2026-03-08" }, "2026-03-08T05:00:00.000Z", "2026-03-09T04:00:00.000Z", "hour", 23],
+    ["custom", "America/New_York", { start: "2026-11-01", end: "2026-11-01" }, "2026-11-01T04:00:00.000Z", "2026-11-02T05:00:00.000Z", "hour", 25],
+    ["custom", "America/Santiago", { start: "2026-09-06", end: "2026-09-06" }, "2026-09-06T04:00:00.000Z", "2026-09-07T03:00:00.000Z", "hour", 23],
+    ["custom", "UTC", { start: "2026-03-01", end: "2026-03-31" }, "2026-03-01T00:00:00.000Z", "2026-04-01T00:00:00.000Z", "day", 31],
+  ] as const)("%s in %s %o", (range, zone, custom, start, end, granularity, buckets) => {
+    const period = resolvePeriod(range, now, zone, custom);
+    expect(iso(period.start)).toBe(start);
+    expect(iso(period.end)).toBe(end);
+    expect(period.granularity).toBe(granularity);
+    expect(period.buckets).toHaveLength(buckets);
+    expect(iso(period.buckets[0].start)).toBe(start);
+  });
+
+  test("Santiago's first hour label on its spring-forward day is 01:00", () => {
+    const period = resolvePeriod("custom", now, "America/Santiago", { start: "2026-09-06", end: "2026-09-06" });
+    expect(period.buckets.slice(0, 2).map((b) => b.label)).toEqual(["2026-09-06 01:00", "2026-09-06 02:00"]);
+  });
+});
