@@ -11,6 +11,7 @@ import { registerCatalogRoutes } from "./routes/catalog.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
+import { registerTaprainKeyRoutes } from "./routes/taprain-keys.ts";
 import { RouteTable } from "./route-table.ts";
 
 export interface AppOptions {
@@ -80,6 +81,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
 
   app.get("/healthz", async () => ({ status: "ok" }));
   registerAuthRoutes(app, runtime, routes);
+  registerTaprainKeyRoutes(app, runtime, routes);
   registerCatalogRoutes(app, runtime, routes);
   registerIngestRoutes(app, runtime, routes);
   registerMcpRoute(app, runtime, routes);

@@ -124,7 +124,7 @@ describe("tools/call", () => {
     expect(range.isError).toBe(true);
     expect(textOf(range)).toBe(`Invalid value "fortnight" for parameter 'range'. Allowed values: hour, today, yesterday, 7days, 30days, custom.`);
     const zone = await callTool(client, "taprain_stats", { timezone: "Mars/Olympus" });
-    expect(textOf(zone)).toBe(`Unknown time zone "Mars/Olympus": use an IANA name such as America/New_York or UTC.`);
+    expect(textOf(zone)).toBe(`Unknown time zone "Mars/Olympus" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   });
 
   test("numbers sent as strings and nulls are read as the HTTP API reads query values", async () => {

@@ -352,9 +352,9 @@ describe("400s name the parameter", () => {
     ],
     ["range=custom&start=2026-02-30&end=2026-03-01", 400, 'Parameter \'start\' must be a real date in YYYY-MM-DD form (got "2026-02-30").'],
     ["range=custom&start=2026-03-01&end=March", 400, 'Parameter \'end\' must be a real date in YYYY-MM-DD form (got "March").'],
-    ["timezone=Mars/Olympus", 400, 'Parameter \'timezone\': unknown time zone "Mars/Olympus"; use an IANA name such as America/New_York or UTC.'],
-    ["country=USA", 400, 'Parameter \'country\': "USA" is not a two-letter ISO 3166-1 code such as US or GB.'],
-    ["country=Unknown", 400, 'Parameter \'country\': "UNKNOWN" is not a two-letter ISO 3166-1 code such as US or GB.'],
+    ["timezone=Mars/Olympus", 400, 'Unknown time zone "Mars/Olympus" in \'timezone\': use an IANA name such as America/New_York or UTC.'],
+    ["country=USA", 400, 'Invalid country code "USA" in \'country\': use two-letter ISO 3166-1 codes such as US or GB.'],
+    ["country=Unknown", 400, 'Invalid country code "UNKNOWN" in \'country\': use two-letter ISO 3166-1 codes such as US or GB.'],
   ])("%s", async (query, status, message) => {
     const res = await server.get(`/api/v1/stats?${query}`, { "X-Api-Key": mix.apiKey });
     expect(res.status).toBe(status);

@@ -75,12 +75,12 @@ function splitList(value: string | undefined): string[] | undefined {
 
 function normalize(p: Params): Params {
   if (!isValidTimeZone(p.timezone)) {
-    throw new BadParameter("timezone", `Parameter 'timezone': unknown time zone "${p.timezone}"; use an IANA name such as America/New_York or UTC.`);
+    throw new BadParameter("timezone", `Unknown time zone "${p.timezone}" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   }
   const countries = splitList(p.country?.toUpperCase());
   const bad = countries?.find((c) => !/^[A-Z]{2}$/.test(c));
   if (bad !== undefined) {
-    throw new BadParameter("country", `Parameter 'country': "${bad}" is not a two-letter ISO 3166-1 code such as US or GB.`);
+    throw new BadParameter("country", `Invalid country code "${bad}" in 'country': use two-letter ISO 3166-1 codes such as US or GB.`);
   }
   const custom = p.range === "custom";
   return {
