@@ -3,6 +3,7 @@
 const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
   mcp: () => import("./mcp.ts"),
+  taprain: () => import("./taprain.ts"),
 };
 
 const wanted = process.argv.slice(2);
