@@ -20,7 +20,7 @@ const HAND_TUNED = `
     WHERE workspace_id = $ws AND ts >= $start::TIMESTAMP AND ts < $end::TIMESTAMP
   )
   SELECT (epoch_ms(ts) - CASE WHEN ts < $switch::TIMESTAMP THEN 18000000 ELSE 14400000 END) // 86400000 AS day,
-         coalesce(nullif(country, ''), 'Unknown') AS country, offer, coalesce(nullif(source, ''), 'Direct') AS source,
+         country, offer, source,
          sum(clicks)::BIGINT AS clicks, sum(leads)::BIGINT AS leads, sum(revenue)::DOUBLE AS revenue
   FROM events
   GROUP BY GROUPING SETS ((day), (country), (source), (offer), ())`;

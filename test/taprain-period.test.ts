@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "vitest";
 import { resolvePeriod } from "../shared/endpoints/taprain/period.ts";
-import { localHourStarts, startOfLocalDay, startOfLocalHour } from "../shared/time/zoned.ts";
+import { localHourStarts, offsetSegments, startOfLocalDay, startOfLocalHour } from "../shared/time/zoned.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (s: string) => Date.parse(s);
@@ -68,5 +68,28 @@ describe("resolvePeriod", () => {
   test("Santiago's first hour label on its spring-forward day is 01:00", () => {
     const period = resolvePeriod("custom", now, "America/Santiago", { start: "2026-09-06", end: "2026-09-06" });
     expect(period.buckets.slice(0, 2).map((b) => b.label)).toEqual(["2026-09-06 01:00", "2026-09-06 02:00"]);
+  });
+});
+
+describe("offsetSegments", () => {
+  const H = 3_600_000;
+  test.each([
+    // New York: EST until 2026-03-08T07:00Z (02:00 EST), EDT after.
+    ["America/New_York", "2026-02-17T05:00:00Z", "2026-03-18T15:30:00Z", [["2026-02-17T05:00:00.000Z", -5 * H], ["2026-03-08T07:00:00.000Z", -4 * H]]],
+    // Adelaide (checked with Intl): 16:29Z on 4 April is 02:59 ACDT, 16:30Z is 02:00 ACST; back to
+    // +10:30 at 2026-10-03T16:30Z (02:00 → 03:00).
+    [
+      "Australia/Adelaide",
+      "2026-04-01T00:00:00Z",
+      "2026-10-10T00:00:00Z",
+      [["2026-04-01T00:00:00.000Z", 10.5 * H], ["2026-04-04T16:30:00.000Z", 9.5 * H], ["2026-10-03T16:30:00.000Z", 10.5 * H]],
+    ],
+    ["Asia/Kolkata", "2026-01-01T00:00:00Z", "2026-12-31T00:00:00Z", [["2026-01-01T00:00:00.000Z", 5.5 * H]]],
+    ["UTC", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", [["2026-01-01T00:00:00.000Z", 0]]],
+    // A transition exactly at the end is not in force inside the range.
+    ["America/New_York", "2026-03-01T00:00:00Z", "2026-03-08T07:00:00Z", [["2026-03-01T00:00:00.000Z", -5 * H]]],
+  ] as const)("%s from %s to %s", (zone, from, to, expected) => {
+    const segments = offsetSegments(at(from), at(to), zone).map((s) => [iso(s.from), s.offsetMs]);
+    expect(segments).toEqual(expected);
   });
 });

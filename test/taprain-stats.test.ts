@@ -41,6 +41,9 @@ beforeAll(async () => {
     { click_id: "k0", ts: "2026-03-17T18:29:00Z", offer: "A" }, // 17 Mar 23:59
     { click_id: "k1", ts: "2026-03-17T19:00:00Z", offer: "A" }, // 00:30
     { click_id: "k2", ts: "2026-03-17T19:30:00Z", offer: "A" }, // 01:00
+    // Adelaide leaves DST at 2026-04-04T16:30Z (+10:30 → +9:30): 5 April = [04-04T13:30Z, 04-05T14:30Z).
+    { click_id: "a5", ts: "2026-04-04T13:29:00Z", offer: "A" }, // 4 Apr 23:59 (+10:30)
+    { click_id: "a6", ts: "2026-04-05T14:00:00Z", offer: "A" }, // 5 Apr 23:30 (+9:30); 00:30 on 6 Apr at +10:30
     // UTC 2026-03-18; u1 is 05:30 in Kolkata, u2 is 19 Mar 05:29 there.
     { click_id: "u1", ts: "2026-03-18T00:00:00Z", offer: "A" },
     { click_id: "u2", ts: "2026-03-18T23:59:59Z", offer: "A" },
@@ -142,6 +145,16 @@ describe("periods and time series", () => {
       labels: hoursOf("2026-06-15", range(0, 23)),
       clicksAt: { 0: 1 },
       total: 1,
+    },
+    {
+      name: "Adelaide daily series across the end of DST",
+      who: () => zones,
+      query: "range=custom&start=2026-04-04&end=2026-04-05&timezone=Australia/Adelaide",
+      periodStart: "2026-04-03T13:30:00.000Z",
+      periodEnd: "2026-04-05T14:30:00.000Z",
+      labels: ["2026-04-04", "2026-04-05"],
+      clicksAt: { 0: 1, 1: 1 },
+      total: 2,
     },
     {
       name: "Kolkata (+5:30)",
@@ -330,6 +343,22 @@ describe("metrics, breakdowns and filters", () => {
     // Filters apply to every section: the time series adds up to the summary.
     const sum = body.data.time_series.reduce((n: number, r: { clicks: number }) => n + r.clicks, 0);
     expect(sum).toBe(summary.clicks);
+  });
+
+  test("a stored source named Direct and an empty source are one Direct row", async () => {
+    const direct = await server.workspace("direct");
+    await server.insert("direct", "tr_clicks", [
+      { click_id: "d1", ts: "2026-03-18T10:00:00Z", country: "US", offer: "A", source: "Direct" },
+      { click_id: "d2", ts: "2026-03-18T10:00:00Z", country: "US", offer: "A", source: "" },
+      { click_id: "d3", ts: "2026-03-18T10:00:00Z", country: "US", offer: "A", source: "g" },
+    ]);
+    const all = await stats(direct, "range=today");
+    expect(all.data.by_source).toEqual([
+      { source: "Direct", clicks: 2, leads: 0, revenue: 0, cvr: 0, epc: 0 },
+      { source: "g", clicks: 1, leads: 0, revenue: 0, cvr: 0, epc: 0 },
+    ]);
+    const filtered = await stats(direct, "range=today&source=Direct");
+    expect(filtered.data.summary.clicks).toBe(2);
   });
 
   test("the key works in the query string too", async () => {

@@ -104,3 +104,41 @@ export function startOfLocalHour(instantMs: number, zone: string): number {
   while (localTime(t, zone).minute !== 0) t -= QUARTER_MS;
   return t;
 }
+
+export interface OffsetSegment {
+  /** First instant (ms) at which `offsetMs` applies. */
+  from: number;
+  /** Local time minus UTC, in ms. */
+  offsetMs: number;
+}
+
+/** The zone's UTC offset at an instant, to the minute (tz database offsets since 1970 are whole minutes). */
+export function offsetAt(instantMs: number, zone: string): number {
+  const t = localTime(instantMs, zone);
+  const minuteStart = instantMs - (((instantMs % 60_000) + 60_000) % 60_000);
+  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute) - minuteStart;
+}
+
+// No zone changes its offset twice within six hours, so stepping by six hours misses no transition.
+const PROBE_MS = 6 * 3_600_000;
+
+/** The zone's offsets over [fromMs, toMs): one segment per offset in force, each transition to the minute. */
+export function offsetSegments(fromMs: number, toMs: number, zone: string): OffsetSegment[] {
+  const segments: OffsetSegment[] = [{ from: fromMs, offsetMs: offsetAt(fromMs, zone) }];
+  for (let t = fromMs; t < toMs; t += PROBE_MS) {
+    const next = Math.min(t + PROBE_MS, toMs);
+    const current = segments[segments.length - 1].offsetMs;
+    const after = offsetAt(next, zone);
+    if (after === current) continue;
+    // Binary search in whole minutes for the first instant with the new offset.
+    let lo = Math.floor(t / 60_000);
+    let hi = Math.ceil(next / 60_000);
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(mid * 60_000, zone) === current) lo = mid;
+      else hi = mid;
+    }
+    if (hi * 60_000 < toMs) segments.push({ from: hi * 60_000, offsetMs: after });
+  }
+  return segments;
+}

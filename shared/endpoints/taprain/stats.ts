@@ -5,10 +5,8 @@ import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { choiceParam } from "../../catalog/params.ts";
 import { BadParameter } from "../../errors.ts";
-import { isValidTimeZone } from "../../time/zoned.ts";
-import { resolvePeriod, STATS_RANGES, type Bucket } from "./period.ts";
-
-const QUARTER_MS = 15 * 60_000;
+import { dayNumber, isValidTimeZone, offsetSegments } from "../../time/zoned.ts";
+import { resolvePeriod, STATS_RANGES, type Period } from "./period.ts";
 
 const params = z.object({
   range: choiceParam(STATS_RANGES, "today", "Reporting period, in the requested time zone.", {
@@ -108,18 +106,34 @@ function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
   };
 }
 
-/** Quarter-hour index → bucket number, so bucketing is one hash join, DST-correct by construction. */
-function quarterMap(buckets: Bucket[], periodEnd: number): { qs: number[]; bs: number[] } {
-  const qs: number[] = [];
-  const bs: number[] = [];
-  buckets.forEach((bucket, i) => {
-    const until = i + 1 < buckets.length ? buckets[i + 1].start : periodEnd;
-    for (let q = Math.floor(bucket.start / QUARTER_MS); q * QUARTER_MS < until; q++) {
-      qs.push(q);
-      bs.push(i);
-    }
-  });
-  return { qs, bs };
+const DAY_MS = 86_400_000;
+const microseconds = (ms: number) => `make_timestamp(${Math.round(ms) * 1000}::BIGINT)`;
+
+/**
+ * The SQL expression of a row's bucket key. Hourly periods span at most 25 hours: a CASE over the bucket
+ * starts gives the bucket's index. Daily periods: the local day number, epoch ms plus the zone's offset in
+ * force (one CASE branch per offset change in the period) over a day length — exact in any zone, and no
+ * per-row lookup.
+ */
+function bucketSql(period: Period, zone: string): string {
+  if (period.granularity === "hour") {
+    const branches = period.buckets.slice(1).map((b, i) => `WHEN ts < ${microseconds(b.start)} THEN ${i}`);
+    return branches.length > 0 ? `CASE ${branches.join(" ")} ELSE ${period.buckets.length - 1} END` : "0";
+  }
+  const segments = offsetSegments(period.start, period.end, zone);
+  const offset =
+    segments.length === 1
+      ? String(segments[0].offsetMs)
+      : `CASE ${segments
+          .slice(1)
+          .map((seg, i) => `WHEN ts < ${microseconds(seg.from)} THEN ${segments[i].offsetMs}`)
+          .join(" ")} ELSE ${segments[segments.length - 1].offsetMs} END`;
+  return `(epoch_ms(ts) + ${offset}) // ${DAY_MS}`;
+}
+
+/** Bucket keys in the order of period.buckets: indexes for hours, local day numbers for days. */
+function bucketKeys(period: Period): number[] {
+  return period.granularity === "hour" ? period.buckets.map((_, i) => i) : period.buckets.map((b) => dayNumber(b.label));
 }
 
 interface GroupRow {
@@ -133,37 +147,43 @@ interface GroupRow {
   revenue: number;
 }
 
-const DIMENSION = `coalesce(nullif(country, ''), 'Unknown') AS country, offer, coalesce(nullif(source, ''), 'Direct') AS source`;
-
+// Raw columns are grouped and filtered as stored (renaming per row costs more than the whole scan);
+// empty country and source get their display names on the aggregated rows.
 function filterSql(p: Params): string {
   return [
     p.country ? "AND list_contains($countries, country)" : "",
     p.offer ? "AND list_contains($offers, offer)" : "",
-    p.source ? "AND list_contains($sources, coalesce(nullif(source, ''), 'Direct'))" : "",
+    p.source ? "AND list_contains($sources, source)" : "",
   ].join(" ");
 }
 
-export function statsSql(filters: string): string {
+export function statsSql(bucket: string, filters: string): string {
   const window = "workspace_id = $ws AND ts >= make_timestamp(($start * 1000)::BIGINT) AND ts < make_timestamp(($end * 1000)::BIGINT)";
   return `
-    WITH qmap AS (SELECT unnest($qs::BIGINT[]) AS q, unnest($bs::INTEGER[]) AS bucket),
-    events AS (
-      SELECT epoch_ms(ts) // ${QUARTER_MS} AS q, ${DIMENSION}, 1 AS clicks, 0 AS leads, 0.0 AS revenue
+    WITH events AS (
+      SELECT ${bucket} AS bucket, country, offer, source, 1 AS clicks, 0 AS leads, 0.0 AS revenue
       FROM tr_clicks WHERE ${window} ${filters}
       UNION ALL
-      SELECT epoch_ms(ts) // ${QUARTER_MS} AS q, ${DIMENSION}, 0 AS clicks, 1 AS leads, revenue
+      SELECT ${bucket} AS bucket, country, offer, source, 0 AS clicks, 1 AS leads, revenue
       FROM tr_conversions WHERE ${window} ${filters}
     )
     SELECT GROUPING(bucket, country, source, offer) AS g, bucket, country, source, offer,
            sum(clicks)::BIGINT AS clicks, sum(leads)::BIGINT AS leads, sum(revenue)::DOUBLE AS revenue
-    FROM events JOIN qmap USING (q)
+    FROM events
     GROUP BY GROUPING SETS ((bucket), (country), (source), (offer), ())`;
 }
 
+const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
+
 function byDimension<K extends "country" | "source" | "offer">(rows: GroupRow[], key: K, mask: number) {
-  return rows
-    .filter((r) => r.g === mask)
-    .map((r) => ({ name: String(r[key]), clicks: r.clicks, leads: r.leads, revenue: r.revenue }))
+  // A stored source named "Direct" and an empty one are the same row once displayed.
+  const merged = new Map<string, { name: string; clicks: number; leads: number; revenue: number }>();
+  for (const r of rows.filter((row) => row.g === mask)) {
+    const name = String(r[key]) === "" ? DISPLAY_EMPTY[key] : String(r[key]);
+    const into = merged.get(name) ?? { name, clicks: 0, leads: 0, revenue: 0 };
+    merged.set(name, { name, clicks: into.clicks + r.clicks, leads: into.leads + r.leads, revenue: into.revenue + r.revenue });
+  }
+  return [...merged.values()]
     .sort((a, b) => b.revenue - a.revenue || b.clicks - a.clicks || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((r) => ({ [key]: r.name, ...metricsOf(r.clicks, r.leads, r.revenue) }) as { [P in K]: string } & Metrics);
 }
@@ -188,20 +208,19 @@ export const statsEndpoint = defineEndpoint({
   normalize,
   async compute(ctx, p) {
     const period = resolvePeriod(p.range, ctx.now.getTime(), p.timezone, { start: p.start, end: p.end });
-    const { qs, bs } = quarterMap(period.buckets, period.end);
     const list = (v: string | undefined) => (v ? v.split(",") : null);
     const filters = { country: list(p.country), offer: list(p.offer), source: list(p.source) };
-    const rows = await ctx.store.query<GroupRow>(statsSql(filterSql(p)), {
-      qs,
-      bs,
+    const storedSources = filters.source?.flatMap((s) => (s === DISPLAY_EMPTY.source ? [s, ""] : [s]));
+    const rows = await ctx.store.query<GroupRow>(statsSql(bucketSql(period, p.timezone), filterSql(p)), {
       start: period.start,
       end: period.end,
       ...(filters.country ? { countries: filters.country } : {}),
       ...(filters.offer ? { offers: filters.offer } : {}),
-      ...(filters.source ? { sources: filters.source } : {}),
+      ...(storedSources ? { sources: storedSources } : {}),
     });
     const total = rows.find((r) => r.g === MASK.total);
     const perBucket = new Map(rows.filter((r) => r.g === MASK.bucket).map((r) => [r.bucket, r]));
+    const keys = bucketKeys(period);
     return {
       success: true as const,
       meta: {
@@ -217,7 +236,7 @@ export const statsEndpoint = defineEndpoint({
       data: {
         summary: metricsOf(total?.clicks ?? 0, total?.leads ?? 0, total?.revenue ?? 0),
         time_series: period.buckets.map((bucket, i) => {
-          const r = perBucket.get(i);
+          const r = perBucket.get(keys[i]);
           return { period: bucket.label, ...metricsOf(r?.clicks ?? 0, r?.leads ?? 0, r?.revenue ?? 0) };
         }),
         by_country: byDimension(rows, "country", MASK.country),
