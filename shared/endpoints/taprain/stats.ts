@@ -157,20 +157,29 @@ function filterSql(p: Params): string {
   ].join(" ");
 }
 
+/**
+ * Each table gets its own GROUPING SETS pass (clicks need only count(*), so no union of padded rows is
+ * materialised); the two small results are then added up per group.
+ */
 export function statsSql(bucket: string, filters: string): string {
   const window = "workspace_id = $ws AND ts >= make_timestamp(($start * 1000)::BIGINT) AND ts < make_timestamp(($end * 1000)::BIGINT)";
+  const sets = "GROUP BY GROUPING SETS ((bucket), (country), (source), (offer), ())";
+  const keys = "GROUPING(bucket, country, source, offer) AS g, bucket, country, source, offer";
   return `
-    WITH events AS (
-      SELECT ${bucket} AS bucket, country, offer, source, 1 AS clicks, 0 AS leads, 0.0 AS revenue
-      FROM tr_clicks WHERE ${window} ${filters}
-      UNION ALL
-      SELECT ${bucket} AS bucket, country, offer, source, 0 AS clicks, 1 AS leads, revenue
-      FROM tr_conversions WHERE ${window} ${filters}
+    WITH clicks AS (
+      SELECT ${keys}, count(*) AS clicks, 0 AS leads, 0.0::DOUBLE AS revenue
+      FROM (SELECT ${bucket} AS bucket, country, source, offer FROM tr_clicks WHERE ${window} ${filters})
+      ${sets}
+    ),
+    leads AS (
+      SELECT ${keys}, 0 AS clicks, count(*) AS leads, sum(revenue)::DOUBLE AS revenue
+      FROM (SELECT ${bucket} AS bucket, country, source, offer, revenue FROM tr_conversions WHERE ${window} ${filters})
+      ${sets}
     )
-    SELECT GROUPING(bucket, country, source, offer) AS g, bucket, country, source, offer,
+    SELECT g, bucket, country, source, offer,
            sum(clicks)::BIGINT AS clicks, sum(leads)::BIGINT AS leads, sum(revenue)::DOUBLE AS revenue
-    FROM events
-    GROUP BY GROUPING SETS ((bucket), (country), (source), (offer), ())`;
+    FROM (SELECT * FROM clicks UNION ALL SELECT * FROM leads)
+    GROUP BY g, bucket, country, source, offer`;
 }
 
 const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
