@@ -76,12 +76,16 @@ export function localDate(instantMs: number, zone: string): string {
 
 /**
  * The first instant of a local calendar day: local midnight, or where midnight is skipped the first
- * valid instant after it, or where it occurs twice the earlier one. Zone offsets are multiples of
- * 15 minutes in the tz database since 1970s, so a 15-minute scan finds the transition.
+ * valid instant after it, or where it occurs twice the earlier one — that is, the first instant on the
+ * 15-minute grid whose local date is `date` or later (tz database offsets since the 1970s are multiples
+ * of 15 minutes). The zone's offset gives the answer in a few Intl calls; a scan settles the rare cases
+ * where that guess is not the first such instant.
  */
 export function startOfLocalDay(date: string, zone: string): number {
-  const days = dayNumber(date);
-  const utcMidnight = days * 86_400_000;
+  const utcMidnight = dayNumber(date) * 86_400_000;
+  const isFirst = (t: number) => localDate(t, zone) >= date && localDate(t - QUARTER_MS, zone) < date;
+  const guess = utcMidnight - offsetAt(utcMidnight - offsetAt(utcMidnight, zone), zone);
+  if (guess % QUARTER_MS === 0 && isFirst(guess)) return guess;
   // Offsets lie within ±14 h, so the day's first instant lies within this window.
   for (let t = utcMidnight - 15 * 3_600_000; t <= utcMidnight + 15 * 3_600_000; t += QUARTER_MS) {
     if (localDate(t, zone) >= date) return t;
