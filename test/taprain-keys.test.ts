@@ -95,6 +95,32 @@ describe("GET /api/v1/api-key and POST /api/v1/api-key/regenerate", () => {
     }
   });
 
+  test("a session expires after 8 hours", async () => {
+    // Two servers with one secret: a cookie signed at 15:30 is presented at 23:30:01 the same day.
+    const env = { METRIGATE_SECRET: "shared-secret-for-the-expiry-test" };
+    const early = await startTestServer({ now: "2026-03-18T15:30:00Z", env });
+    const late = await startTestServer({ now: "2026-03-18T23:30:01Z", env });
+    try {
+      for (const s of [early, late]) {
+        await s.workspace("acme");
+        await s.runtime.accounts.createUser("acme", "ana@acme.test", "correct horse battery");
+      }
+      const res = await fetch(`${early.url}/api/v1/session`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ email: "ana@acme.test", password: "correct horse battery" }),
+      });
+      const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0];
+      expect((await early.get("/api/v1/api-key", { Cookie: cookie })).status).toBe(200);
+      const expired = await late.get("/api/v1/api-key", { Cookie: cookie });
+      expect(expired.status).toBe(401);
+      expect(expired.body).toEqual({ success: false, error: "The session has expired: sign in again." });
+    } finally {
+      await early.close();
+      await late.close();
+    }
+  });
+
   test("the session value is not accepted as a bearer token", async () => {
     const { cookie } = await signIn("ana@acme.test", "correct horse battery");
     await expect(server.runtime.accounts.verifyToken(cookie.split("=")[1])).rejects.toThrow("The token is invalid.");
