@@ -1,0 +1,27 @@
+// POST /v1/analytics/alerts/{id}/acknowledge (CONTRACT §9.6): marks one alert of the workspace as seen.
+
+import { z } from "zod";
+import { defineEndpoint } from "../../catalog/define.ts";
+import { NotFound } from "../../errors.ts";
+import { ALERT_COLUMNS, alertSchema, type Alert } from "./alerts.ts";
+
+const params = z.object({ id: z.number().int().describe("The id of the alert to acknowledge (from the alerts list).") });
+
+export const acknowledgeAlertEndpoint = defineEndpoint({
+  name: "tapemetric_acknowledge_alert",
+  family: "tapemetric",
+  title: "Acknowledge an alert",
+  description: "Marks an alert as acknowledged and returns it; acknowledging it again changes nothing.",
+  method: "POST",
+  path: "/v1/analytics/alerts/:id/acknowledge",
+  params,
+  response: alertSchema,
+  readOnly: false,
+  cacheable: false,
+  async compute(ctx, p) {
+    await ctx.store.exec("UPDATE tm_alerts SET acknowledged = true WHERE workspace_id = $ws AND id = $id", { id: p.id });
+    const [alert] = await ctx.store.query<Alert>(`SELECT ${ALERT_COLUMNS} FROM tm_alerts WHERE workspace_id = $ws AND id = $id`, { id: p.id });
+    if (!alert) throw new NotFound(`No alert with id ${p.id} in this workspace.`);
+    return alert;
+  },
+});

@@ -1,0 +1,70 @@
+// POST /v1/analytics/export (CONTRACT §9.7): the raw sessions started between two UTC dates as a Parquet
+// file behind a signed download link that works for an hour. Enterprise plan only.
+
+import { z } from "zod";
+import { defineEndpoint } from "../../catalog/define.ts";
+import { BadParameter, MetrigateError } from "../../errors.ts";
+import { dayNumber } from "../../time/zoned.ts";
+import { isoOf } from "./range.ts";
+
+const DAY_MS = 86_400_000;
+
+const params = z.object({
+  start: z.string().describe("First day to export, YYYY-MM-DD (UTC): sessions started from 00:00 UTC on it."),
+  end: z.string().describe("Last day to export, YYYY-MM-DD (UTC), inclusive: sessions started before 00:00 UTC the day after."),
+});
+
+const response = z.object({
+  url: z.string().describe("Signed link to the Parquet file; no credentials needed while it is valid."),
+  expires_at: z.string().describe("When the link stops working (one hour after the export), ISO-8601 UTC."),
+  rows: z.number().int().describe("Sessions in the file."),
+});
+
+type Params = z.output<typeof params>;
+
+function dayOf(name: "start" | "end", value: string): number {
+  const day = dayNumber(value.trim());
+  if (Number.isNaN(day)) throw new BadParameter(name, `Parameter '${name}' must be a real date in YYYY-MM-DD form (got ${JSON.stringify(value)}).`);
+  return day;
+}
+
+function normalize(p: Params): Params {
+  const start = dayOf("start", p.start);
+  const end = dayOf("end", p.end);
+  if (end < start) throw new BadParameter("end", `Parameter 'end' (${p.end.trim()}) must not be before 'start' (${p.start.trim()}).`);
+  return { start: p.start.trim(), end: p.end.trim() };
+}
+
+// Every stored column of a session except the tenant id, oldest first.
+const EXPORT_SQL = `
+  SELECT session_id, user_id, content_id, device, region, pop, started_at, ended_at,
+         watch_seconds, completed, rebuffer_seconds
+  FROM tm_sessions
+  WHERE workspace_id = $ws AND started_at >= $from::TIMESTAMP AND started_at < $to::TIMESTAMP
+  ORDER BY started_at, session_id`;
+
+export const exportEndpoint = defineEndpoint({
+  name: "tapemetric_export",
+  family: "tapemetric",
+  title: "Export sessions to Parquet",
+  description:
+    "Writes the raw sessions started from 00:00 UTC on start to the end of end (UTC dates) to a Parquet file and " +
+    "returns a signed download link valid for one hour. Enterprise plan only.",
+  method: "POST",
+  path: "/v1/analytics/export",
+  params,
+  response,
+  readOnly: false,
+  cacheable: false,
+  plans: ["enterprise"],
+  normalize,
+  async compute(ctx, p) {
+    if (!ctx.host.exportParquet) throw new MetrigateError("internal", "Parquet export is not available in this process.");
+    const exported = await ctx.host.exportParquet({
+      workspaceId: ctx.workspace.id,
+      sql: EXPORT_SQL,
+      params: { from: isoOf(dayNumber(p.start) * DAY_MS), to: isoOf((dayNumber(p.end) + 1) * DAY_MS) },
+    });
+    return { url: exported.url, expires_at: exported.expiresAt, rows: exported.rows };
+  },
+});
