@@ -8,6 +8,7 @@ import type { Runtime } from "../shared/runtime.ts";
 import { errorBody, familyOfPath } from "./errors.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerExportDownloadRoute } from "./routes/export-download.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
@@ -83,6 +84,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   registerAuthRoutes(app, runtime, routes);
   registerTaprainKeyRoutes(app, runtime, routes);
   registerCatalogRoutes(app, runtime, routes);
+  registerExportDownloadRoute(app, runtime, routes);
   registerIngestRoutes(app, runtime, routes);
   registerMcpRoute(app, runtime, routes);
   registerOpenApiRoute(app, routes);

@@ -12,6 +12,8 @@ export interface Config {
   clickhouseUrl: string;
   redisUrl: string | undefined;
   cacheTtlSeconds: number;
+  /** Origin of links the server hands out (export downloads); unset: the address it listens on. */
+  publicUrl: string | undefined;
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -36,5 +38,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     clickhouseUrl: env.CLICKHOUSE_URL || "http://127.0.0.1:8123",
     redisUrl: env.REDIS_URL || undefined,
     cacheTtlSeconds: integer("METRIGATE_CACHE_TTL", env.METRIGATE_CACHE_TTL, 60, 0, 86_400),
+    publicUrl: env.METRIGATE_PUBLIC_URL || undefined,
   };
 }

@@ -8,6 +8,7 @@ import { clockFromEnv, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
 import { InvalidInput } from "./errors.ts";
+import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
 import { DuckDbStore } from "./store/duckdb.ts";
@@ -23,6 +24,7 @@ export interface Runtime {
   engine: Engine;
   importer: Importer;
   limits: RateLimits;
+  exports: ParquetExports;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,8 @@ export async function createRuntime(
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
   const accounts = new Accounts(store, keys, clock);
   const cache = new ResultCache(config.cacheTtlSeconds);
-  const engine = new Engine({ store, clock, cache, host: options.host });
+  const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath) }, config);
+  const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices() });
   const importer = new Importer({ store, accounts, engine });
   // Operator commands serve no API traffic, so only servers join the shared (Redis) limits.
   const limits = new RateLimits({
@@ -64,6 +67,7 @@ export async function createRuntime(
     engine,
     importer,
     limits,
+    exports,
     async close() {
       await limits.close();
       cache.close();

@@ -1,6 +1,7 @@
 // Every CLI command, in the order `metrigate --help` lists them.
 
 import type { Command } from "../command.ts";
+import { alertsEvaluate } from "./alerts.ts";
 import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
 import { importFile, seed } from "./data.ts";
 import { mcp } from "./mcp.ts";
@@ -19,5 +20,6 @@ export const COMMANDS: readonly Command[] = [
   keyCreate,
   tokenCreate,
   tokenRevoke,
+  alertsEvaluate,
   sheetsSync,
 ];

@@ -2,6 +2,7 @@
 // prints ready-to-use credentials.
 
 import { createApp } from "../../api-server/app.ts";
+import { scheduleQosRule } from "../../shared/alerts/qos-rule.ts";
 import { configFromEnv } from "../../shared/config.ts";
 import { createRuntime, type Runtime } from "../../shared/runtime.ts";
 import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
@@ -66,11 +67,13 @@ export const serve: Command = {
           ].join("\n")
         : `Metrigate is listening on ${url}`;
       ctx.print(text, info);
+      const stopAlerts = scheduleQosRule(runtime, (e) => app.log.error({ err: { message: e instanceof Error ? e.message : String(e) } }, "alert evaluation failed"));
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once("SIGINT", stop);
         process.once("SIGTERM", stop);
       });
+      await stopAlerts();
       await app.close();
       return 0;
     } finally {

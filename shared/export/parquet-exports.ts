@@ -1,0 +1,109 @@
+// Parquet exports (CONTRACT §9.7): query rows written by DuckDB to a file beside the database, handed
+// out through signed links that expire after an hour, and opened again only through such a link.
+
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HostServices } from "../catalog/define.ts";
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { InvalidInput, MetrigateError, NotFound } from "../errors.ts";
+import type { SqlParams, Store } from "../store/store.ts";
+import { signedPath, verifyLink } from "./signed-url.ts";
+
+export const LINK_SECONDS = 3600;
+
+/** Export files live beside the database file (`<db>.exports/<workspace>/`); in-memory databases use the temp folder. */
+export function exportsDirFor(dbPath: string): string {
+  return dbPath === ":memory:" ? join(tmpdir(), `metrigate-exports-${process.pid}`) : `${dbPath}.exports`;
+}
+
+/** METRIGATE_PUBLIC_URL without a trailing slash, or undefined when unset; a clear error when it is not an http(s) URL. */
+export function publicOrigin(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidInput(`METRIGATE_PUBLIC_URL must be an http(s) URL such as https://metrics.example.com, got "${value}".`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InvalidInput(`METRIGATE_PUBLIC_URL must be an http(s) URL such as https://metrics.example.com, got "${value}".`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+export function originOf(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+export interface ExportRequest {
+  workspaceId: string;
+  sql: string;
+  params: SqlParams;
+}
+
+export class ParquetExports {
+  /** Where links point: METRIGATE_PUBLIC_URL, else the address the server listens on once it does. */
+  private origin: string;
+  private readonly pinnedOrigin: boolean;
+
+  constructor(
+    private readonly deps: { store: Store; key: Buffer; clock: Clock; dir: string },
+    config: Pick<Config, "host" | "port" | "publicUrl">,
+  ) {
+    const configured = publicOrigin(config.publicUrl);
+    this.pinnedOrigin = configured !== undefined;
+    this.origin = configured ?? originOf(config.host, config.port);
+  }
+
+  /** The HTTP face reports the address it really listens on (port 0 picks one), unless a public URL is set. */
+  listeningAt(origin: string): void {
+    if (!this.pinnedOrigin) this.origin = origin;
+  }
+
+  hostServices(): HostServices {
+    return { exportParquet: (request) => this.write(request) };
+  }
+
+  async write({ workspaceId, sql, params }: ExportRequest): Promise<{ url: string; expiresAt: string; rows: number }> {
+    const { store, key, clock } = this.deps;
+    if (!/\$ws\b/.test(sql)) throw new MetrigateError("internal", "An export without a workspace filter was refused.");
+    if (!store.copyToParquet) throw new MetrigateError("internal", "Parquet export needs the DuckDB store.");
+    const folder = join(this.deps.dir, workspaceId);
+    mkdirSync(folder, { recursive: true });
+    await removeStaleFiles(folder);
+    const file = `${randomBytes(16).toString("hex")}.parquet`;
+    const rows = await store.copyToParquet(sql, { ...params, ws: workspaceId }, join(folder, file));
+    const expires = Math.floor(clock.now().getTime() / 1000) + LINK_SECONDS;
+    return {
+      url: this.origin + signedPath(key, { workspace: workspaceId, file, expires }),
+      expiresAt: new Date(expires * 1000).toISOString(),
+      rows,
+    };
+  }
+
+  /** The file a signed link opens: Forbidden when tampered with or expired, NotFound when already removed. */
+  async open(presented: { workspace: string; file: string; expires: unknown; sig: unknown }): Promise<{ path: string; size: number }> {
+    const link = verifyLink(this.deps.key, this.deps.clock.now().getTime(), presented);
+    const path = join(this.deps.dir, link.workspace, link.file);
+    try {
+      return { path, size: (await stat(path)).size };
+    } catch {
+      throw new NotFound("This export file no longer exists; request a new export.");
+    }
+  }
+}
+
+/** Files whose links have expired (older than an hour on the file system) go when the workspace exports again. */
+async function removeStaleFiles(folder: string): Promise<void> {
+  const cutoff = Date.now() - LINK_SECONDS * 1000;
+  for (const name of await readdir(folder)) {
+    const path = join(folder, name);
+    // Another export of the workspace may be cleaning up at the same time: a vanished file is fine.
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && info.mtimeMs < cutoff) await rm(path, { force: true });
+  }
+}
