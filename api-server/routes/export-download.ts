@@ -15,6 +15,8 @@ export function registerExportDownloadRoute(app: FastifyInstance, runtime: Runti
     if (typeof address === "object" && address) runtime.exports.listeningAt(originOf(address.address, address.port));
   });
   routes.add("GET", DOWNLOAD_ROUTE);
+  // Downloads close their connection when done: a kept-alive socket that finishes streaming after the
+  // server began closing would hold the shutdown open until the keep-alive timeout.
   app.get<{ Params: { workspace: string; file: string }; Querystring: Record<string, unknown> }>(DOWNLOAD_ROUTE, async (request, reply) => {
     const { path, size } = await runtime.exports.open({ ...request.params, expires: request.query.expires, sig: request.query.sig });
     return reply
