@@ -41,7 +41,8 @@ export function buildRequest(
   const path = endpoint.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => {
     const value = rest[name];
     delete rest[name];
-    return encodeValue(value);
+    // A missing path parameter leaves its segment empty, so the server names it as missing.
+    return value === undefined ? "" : encodeValue(value);
   });
   const headers: Record<string, string> = { Accept: "application/json", ...credentialHeaders(endpoint.family, credentials) };
   const base = baseUrl.replace(/\/+$/, "");

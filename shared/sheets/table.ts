@@ -166,7 +166,8 @@ export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string):
   const name = sectionNamed(endpoint, section);
   const chosen = plan.sections.find((s) => s.name === name) ?? plan.sections[0];
   const data = valueAt(valueAt(body, plan.root), chosen.path);
-  const items = chosen.many ? (Array.isArray(data) ? data : []) : data === undefined || data === null ? [] : [data];
+  const empty = data === undefined || data === null || (typeof data === "object" && Object.keys(data).length === 0);
+  const items = chosen.many ? (Array.isArray(data) ? data : []) : empty ? [] : [data];
   const header = chosen.columns.map((c) => c.header);
   return [header, ...items.map((item) => chosen.columns.map((c) => cellOf(valueAt(item, c.path), c.text)))];
 }

@@ -116,7 +116,7 @@ export async function httpAnswer(
 ): Promise<{ status: number; body: unknown }> {
   const rest = { ...args };
   const path = endpoint.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => {
-    const value = String(rest[name]);
+    const value = rest[name] === undefined ? "" : String(rest[name]);
     delete rest[name];
     return encodeURIComponent(value);
   });
