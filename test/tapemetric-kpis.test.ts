@@ -270,7 +270,8 @@ describe("GET /v1/analytics/devices", () => {
 
 describe("credentials and limits", () => {
   test("an API key is refused with 401: Tapemetric takes a bearer JWT only", async () => {
-    for (const headers of [{ "X-Api-Key": acme.apiKey }, { Authorization: `Bearer ${acme.apiKey}` }, {}]) {
+    const attempts: Record<string, string>[] = [{ "X-Api-Key": acme.apiKey }, { Authorization: `Bearer ${acme.apiKey}` }, {}];
+    for (const headers of attempts) {
       const res = await server.get("/v1/analytics/overview", headers);
       expect(res.status).toBe(401);
       expect(res.body.error).toBe("unauthorized");
