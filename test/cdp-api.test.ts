@@ -248,6 +248,29 @@ describe("GET /api/analytics/segments/", () => {
   });
 });
 
+describe("memberships imported in several files", () => {
+  test("a later file replaces a pair's row only with a newer or equally new one", async () => {
+    const late = await server.workspace("late", "starter");
+    await server.insert("late", "cdp_segments", [{ segment_id: 1, name: "Late", active: true }]);
+    await server.insert("late", "cdp_memberships", [
+      m(1, "a", "2026-03-01T00:00:00Z", "", "2026-03-01T00:00:00Z"),
+      m(1, "b", "2026-03-01T00:00:00Z", "", "2026-03-05T00:00:00Z"),
+      m(1, "c", "2026-03-01T00:00:00Z", "", "2026-03-05T00:00:00Z"),
+    ]);
+    await server.insert("late", "cdp_memberships", [
+      m(1, "a", "2026-03-01T00:00:00Z", "2026-03-10T00:00:00Z", "2026-03-10T00:00:00Z"), // newer: a has left
+      m(1, "b", "2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z", "2026-03-02T00:00:00Z"), // older: b stays
+      m(1, "c", "2026-03-01T00:00:00Z", "2026-03-06T00:00:00Z", "2026-03-05T00:00:00Z"), // as new: the later file wins, c has left
+    ]);
+    const res = await get("/api/analytics/segments/", late);
+    expect(res.body).toEqual([{ id: 1, name: "Late", member_count: 1, last_computed_at: null, trend: [] }]);
+    const [stored] = await server.runtime.store.query<{ n: number }>("SELECT count(*) AS n FROM cdp_memberships WHERE workspace_id = $ws", {
+      ws: "late",
+    });
+    expect(stored.n).toBe(3);
+  });
+});
+
 describe("GET /api/analytics/overlap/", () => {
   test("pairs of active segments over current members, against the smaller segment", async () => {
     // Buyers {m1, m3, m5}, Cart abandoners {m1, m3}, Never computed {m1, m2, m8}, Fresh {m1}, Empty {}.

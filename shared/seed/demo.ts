@@ -3,6 +3,7 @@
 import type { Accounts } from "../auth/accounts.ts";
 import type { Store } from "../store/store.ts";
 import { TABLES } from "../store/tables.ts";
+import { seedCdp } from "./cdp.ts";
 import { seedTapemetric } from "./tapemetric.ts";
 import { seedTaprain } from "./taprain.ts";
 import type { FamilySeeder, SeedOptions } from "./types.ts";
@@ -11,7 +12,7 @@ export const DEMO_WORKSPACE = "demo";
 export const DEFAULT_SCALE = 200_000;
 const SEED = 20260318;
 
-const SEEDERS: readonly FamilySeeder[] = [seedTapemetric, seedTaprain];
+const SEEDERS: readonly FamilySeeder[] = [seedTapemetric, seedTaprain, seedCdp];
 
 export async function seedWorkspace(
   deps: { store: Store; accounts: Accounts },

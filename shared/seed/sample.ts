@@ -1,6 +1,11 @@
 // SQL building blocks for deterministic demo data: hash-based uniform numbers and weighted choices,
 // so millions of rows are generated inside DuckDB in seconds and the same seed gives the same rows.
 
+/** A string as a SQL literal. */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 /** A uniform number in [0, 1) from the row number `i`, a seed and a salt naming the column. */
 export function uniform(seed: number, salt: string, i = "i"): string {
   return `((hash(${i}, ${seed}, '${salt}') % 1000000)::DOUBLE / 1000000)`;
@@ -10,7 +15,7 @@ export function uniform(seed: number, salt: string, i = "i"): string {
 export function weighted(seed: number, salt: string, choices: Record<string, number>, i = "i"): string {
   const expanded: string[] = [];
   for (const [value, weight] of Object.entries(choices)) {
-    for (let k = 0; k < weight; k++) expanded.push(`'${value.replace(/'/g, "''")}'`);
+    for (let k = 0; k < weight; k++) expanded.push(sqlString(value));
   }
   return `([${expanded.join(", ")}])[1 + floor(${uniform(seed, salt, i)} * ${expanded.length})::INTEGER]`;
 }

@@ -2,7 +2,7 @@
 // cycles and a busier last month across Indian states and their edge PoPs, some still playing, with
 // rebuffering (and a fresh spike on one PoP for the alert rule), subscriptions with churn, a few alerts.
 
-import { cyclicInstant, uniform, weighted } from "./sample.ts";
+import { cyclicInstant, sqlString, uniform, weighted } from "./sample.ts";
 import type { FamilySeeder } from "./types.ts";
 
 const TITLES = 400;
@@ -74,7 +74,6 @@ const PLANS: Record<string, { weight: number; price: number }> = {
   premium: { weight: 15, price: 649 },
 };
 
-const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 const caseOf = (column: string, values: Record<string, string | number>) =>
   `CASE ${column} ${Object.entries(values)
     .map(([key, value]) => `WHEN ${sqlString(key)} THEN ${typeof value === "number" ? value : sqlString(value)}`)

@@ -204,21 +204,30 @@ export class DuckDbStore implements Store {
       }
       appender.closeSync();
       const names = columns.map((c) => c.name).join(", ");
+      const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}` : "";
       await this.inTransaction(async (tx) => {
         const ws = { ws: workspaceId };
         if (table.replaceKey) {
-          const key = table.replaceKey;
-          const match = key.map((k) => `t.${k} = s.${k}`).join(" AND ");
+          const key = table.replaceKey.join(", ");
+          const match = table.replaceKey.map((k) => `t.${k} = s.${k}`).join(" AND ");
+          const v = table.version;
+          // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then the last).
           await tx.exec(
-            `DELETE FROM ${table.name} t WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match})`,
+            `DELETE FROM ${stage} WHERE rowid NOT IN (
+               SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${v ? `${v} DESC, ` : ""}rowid DESC) AS mg_rank FROM ${stage})
+               WHERE mg_rank = 1)`,
+          );
+          // Stored rows the file outranks go; with a version, a file row that a stored row outranks is dropped.
+          await tx.exec(
+            `DELETE FROM ${table.name} t
+             WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match}${v ? ` AND s.${v} >= t.${v}` : ""})`,
             ws,
           );
-          // Within one file the last row of a key wins, as a later import would.
           await tx.exec(
             `INSERT INTO ${table.name} (workspace_id, ${names})
-             SELECT $ws, ${names} FROM (
-               SELECT *, row_number() OVER (PARTITION BY ${key.join(", ")} ORDER BY rowid DESC) AS mg_rank FROM ${stage}
-             ) WHERE mg_rank = 1`,
+             SELECT $ws, ${names} FROM ${stage} s
+             ${v ? `WHERE NOT EXISTS (SELECT 1 FROM ${table.name} t WHERE t.workspace_id = $ws AND ${match} AND t.${v} > s.${v})` : ""}
+             ${sorted}`,
             ws,
           );
         } else if (table.generatedId) {
@@ -230,7 +239,7 @@ export class DuckDbStore implements Store {
             ws,
           );
         } else {
-          await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage}`, ws);
+          await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage} ${sorted}`, ws);
         }
       });
       return rows.length;

@@ -24,6 +24,16 @@ export interface TableSpec {
   columns: readonly ColumnSpec[];
   /** Rows sharing these columns replace older rows of the same workspace; none: rows are appended. */
   replaceKey?: readonly string[];
+  /**
+   * With a replace key: of the rows sharing a key, the one with the greatest value here wins, the row
+   * loaded last on a tie (ClickHouse ReplacingMergeTree with a version column). Losers are dropped on load.
+   */
+  version?: string;
+  /**
+   * Loads store their rows in this order (a MergeTree's ORDER BY), so reads that join or group on these
+   * columns find related rows side by side.
+   */
+  sortKey?: readonly string[];
   /** A column filled with a per-workspace sequence on import (alert ids). */
   generatedId?: string;
 }
@@ -151,6 +161,10 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: "cdp_memberships",
     family: "cdp",
+    replaceKey: ["segment_id", "member_id"],
+    version: "updated_at",
+    // Overlap joins memberships on the member.
+    sortKey: ["member_id", "segment_id"],
     columns: [
       req("segment_id", "integer"),
       req("member_id", "string"),

@@ -5,18 +5,12 @@
 const DAY_MS = 86_400_000;
 
 /**
- * The winning membership row per (segment_id, member_id) of the workspace: greatest `updated_at`, and on
- * a tie the row imported last (the greater rowid), exposing `joined_at` and `left_at`.
+ * The winning membership row per (segment_id, member_id) of the workspace. The store keeps only winners:
+ * a load drops the rows it outranks (greatest `updated_at`, then the row loaded last), as the merges of a
+ * ReplacingMergeTree would, so reading the table reads the latest row of every pair.
  */
 export const LATEST_MEMBERSHIPS = `
-  SELECT segment_id, member_id, winner.joined_at AS joined_at, winner.left_at AS left_at
-  FROM (
-    SELECT segment_id, member_id,
-           arg_max({'joined_at': joined_at, 'left_at': left_at}, (updated_at, rowid)) AS winner
-    FROM cdp_memberships
-    WHERE workspace_id = $ws
-    GROUP BY segment_id, member_id
-  )`;
+  SELECT segment_id, member_id, joined_at, left_at FROM cdp_memberships WHERE workspace_id = $ws`;
 
 /** A winning row is a current membership at `$now`. */
 export const IS_CURRENT = "joined_at <= $now::TIMESTAMP AND (left_at IS NULL OR left_at > $now::TIMESTAMP)";
