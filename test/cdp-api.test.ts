@@ -245,6 +245,7 @@ describe("GET /api/analytics/segments/", () => {
       },
     ]);
     expect(res.body[1].trend).toHaveLength(30);
+    expect(Object.keys(res.body[0])).toEqual(["id", "name", "member_count", "last_computed_at", "trend"]);
   });
 });
 
@@ -370,6 +371,15 @@ describe("GET /api/analytics/activations/", () => {
           run("2026-03-13T00:00:00.000Z", false, 43, "Invalid audience id"),
         ],
       },
+    ]);
+  });
+});
+
+describe("GET /api/analytics/activations/ field order", () => {
+  test("fields come in the documented order", async () => {
+    const res = await get("/api/analytics/activations/");
+    expect(Object.keys(res.body[0])).toEqual([
+      "id", "segment_id", "segment_name", "connector_type", "status", "last_synced_at", "last_error", "member_count", "success_rate", "sync_logs",
     ]);
   });
 });

@@ -84,9 +84,10 @@ export const activationsEndpoint = defineEndpoint({
   sheetFunction: "CDP_ACTIVATIONS",
   async compute(ctx) {
     const rows = await ctx.store.query<ActivationRow>(ACTIVATIONS_SQL, { now: ctx.now.toISOString() });
-    return rows.map(({ runs, successes, ...activation }) => ({
+    return rows.map(({ runs, successes, sync_logs, ...activation }) => ({
       ...activation,
       success_rate: runs === 0 ? null : round((successes / runs) * 100, 0),
+      sync_logs,
     }));
   },
 });

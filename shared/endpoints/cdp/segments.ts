@@ -59,8 +59,9 @@ const SEGMENTS_SQL = `
     LEFT JOIN (SELECT segment_id, day, sum(delta) AS delta FROM changes GROUP BY ALL) c
       ON c.segment_id = s.segment_id AND c.day = d.day
   )
-  SELECT s.segment_id AS id, s.name, s.last_computed_at,
+  SELECT s.segment_id AS id, s.name,
          max(series.members) FILTER (WHERE series.day = $today::DATE) AS member_count,
+         s.last_computed_at,
          coalesce(list({'date': strftime(series.day, '%Y-%m-%d'), 'members': series.members} ORDER BY series.day)
                     FILTER (WHERE series.day >= s.trend_from), []) AS trend
   FROM segments s JOIN series ON series.segment_id = s.segment_id
