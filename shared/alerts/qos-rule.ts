@@ -3,7 +3,7 @@
 
 import type { Alert } from "../endpoints/tapemetric/alerts.ts";
 import { ALERT_COLUMNS } from "../endpoints/tapemetric/alerts.ts";
-import { round } from "../endpoints/tapemetric/range.ts";
+import { round } from "../catalog/rounding.ts";
 import type { Runtime } from "../runtime.ts";
 
 const MINUTE_MS = 60_000;

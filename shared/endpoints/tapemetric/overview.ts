@@ -3,7 +3,8 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
-import { isoOf, MONTH_MS, percentChange, percentOf, precedingSpan, rangeParam, resolveRange, round, TM_RANGES, watchHours } from "./range.ts";
+import { round } from "../../catalog/rounding.ts";
+import { isoOf, MONTH_MS, percentChange, percentOf, precedingSpan, rangeParam, resolveRange, TM_RANGES, watchHours } from "./range.ts";
 
 const params = z.object({ range: rangeParam("7d") });
 

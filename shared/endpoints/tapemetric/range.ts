@@ -2,6 +2,7 @@
 // the rounding every endpoint applies (watch hours and percentages to 1 decimal). Pure; no Node APIs.
 
 import { choiceParam } from "../../catalog/params.ts";
+import { round } from "../../catalog/rounding.ts";
 
 export const TM_RANGES = ["24h", "7d", "30d", "qtd"] as const;
 export type TmRange = (typeof TM_RANGES)[number];
@@ -56,12 +57,6 @@ export function precedingSpan(span: Span): Span {
 }
 
 export const MONTH_MS = 30 * DAY_MS;
-
-/** Half away from zero at the given number of decimals, without binary artefacts (1.005 → 1.01). */
-export function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.sign(value) * (Math.round((Math.abs(value) + Number.EPSILON) * f) / f);
-}
 
 /** Seconds as hours, 1 decimal. */
 export function watchHours(seconds: number): number {

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { choiceParam } from "../../catalog/params.ts";
+import { round } from "../../catalog/rounding.ts";
 import { BadParameter } from "../../errors.ts";
 import { dayNumber, isValidTimeZone, offsetSegments } from "../../time/zoned.ts";
 import { resolvePeriod, STATS_RANGES, type Period } from "./period.ts";
@@ -90,11 +91,6 @@ function normalize(p: Params): Params {
     source: splitList(p.source)?.join(","),
   };
 }
-
-const round = (value: number, digits: number) => {
-  const f = 10 ** digits;
-  return Math.round((value + Number.EPSILON) * f) / f;
-};
 
 function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
   return {
