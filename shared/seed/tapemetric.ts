@@ -4,6 +4,7 @@
 
 import { cyclicInstant, sqlString, uniform, weighted } from "./sample.ts";
 import type { FamilySeeder } from "./types.ts";
+import { tableSpec } from "../store/tables.ts";
 
 const TITLES = 400;
 /** Sessions also name a few titles that are not in the catalogue (removed or not yet imported). */
@@ -143,6 +144,7 @@ export const seedTapemetric: FamilySeeder = async (store, { workspaceId, scale, 
      ORDER BY started_at`,
     ws,
   );
+  await store.internKeys(tableSpec("tm_sessions"), workspaceId);
 
   // Subscriptions: about 38 % of users subscribed at some point in the last 400 days; 35 % of those
   // cancelled after 2 weeks to 10 months, and a third of the cancelled came back on another plan.

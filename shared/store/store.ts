@@ -31,6 +31,11 @@ export interface Store {
    * exists replace the older rows, others are appended. Returns the number of rows stored.
    */
   load(request: LoadRequest): Promise<number>;
+  /**
+   * Gives rows of `table` written by plain SQL (the demo seed) their interned key (`table.interned`);
+   * `load` does this itself.
+   */
+  internKeys(table: TableSpec, workspaceId: string): Promise<void>;
   /** Runs `fn` inside one transaction on one connection: every statement commits or none does. */
   transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T>;
   /** Writes the result of a query to a Parquet file (DuckDB only). */

@@ -36,6 +36,12 @@ export interface TableSpec {
   sortKey?: readonly string[];
   /** A column filled with a per-workspace sequence on import (alert ids). */
   generatedId?: string;
+  /**
+   * A string column that analytics count distinct values of: every stored row also carries a dense
+   * per-workspace integer for it (`key`, looked up in `dictionary`), because DuckDB counts small
+   * integers many times faster than strings (a perfect hash table instead of string hashing).
+   */
+  interned?: { column: string; key: string; dictionary: string };
 }
 
 const req = (name: string, type: ColumnType, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({
@@ -68,6 +74,7 @@ export const TABLES: readonly TableSpec[] = [
     name: "tm_sessions",
     family: "tapemetric",
     replaceKey: ["session_id"],
+    interned: { column: "user_id", key: "user_key", dictionary: "tm_user_keys" },
     columns: [
       req("session_id", "string"),
       req("user_id", "string"),
@@ -227,13 +234,24 @@ export const TABLES: readonly TableSpec[] = [
 
 export const TABLE_NAMES = TABLES.map((t) => t.name);
 
+/** The spec of a table the code itself names (a typo is a programming error). */
+export function tableSpec(name: string): TableSpec {
+  const table = findTable(name);
+  if (!table) throw new Error(`No table ${name}`);
+  return table;
+}
+
 export function findTable(name: string): TableSpec | undefined {
   return TABLES.find((t) => t.name === name);
 }
 
-/** Every stored column in order: the workspace id first, then a generated id if any, then the import columns. */
+/**
+ * Every stored column in order: the workspace id first, then a generated id if any, then the import
+ * columns, then an interned key if any.
+ */
 export function storedColumns(table: TableSpec): { name: string; type: ColumnType }[] {
   const head: { name: string; type: ColumnType }[] = [{ name: "workspace_id", type: "string" }];
   if (table.generatedId) head.push({ name: table.generatedId, type: "integer" });
-  return [...head, ...table.columns.map((c) => ({ name: c.name, type: c.type }))];
+  const tail: { name: string; type: ColumnType }[] = table.interned ? [{ name: table.interned.key, type: "integer" }] : [];
+  return [...head, ...table.columns.map((c) => ({ name: c.name, type: c.type })), ...tail];
 }

@@ -18,7 +18,7 @@ const response = z.array(
 
 // The total is taken over every region before the page is cut, so shares are of the whole range.
 const GEO_SQL = `
-  SELECT region, sum(watch_seconds)::DOUBLE AS watch, count(DISTINCT user_id) AS viewers,
+  SELECT region, sum(watch_seconds)::DOUBLE AS watch, count(DISTINCT user_key) AS viewers,
          (sum(sum(watch_seconds)) OVER ())::DOUBLE AS total
   FROM tm_sessions
   WHERE workspace_id = $ws AND started_at >= $start::TIMESTAMP AND started_at < $end::TIMESTAMP

@@ -46,14 +46,24 @@ interface Figures {
 const ACTIVE_AT_END = "started_at <= $end::TIMESTAMP AND (ended_at IS NULL OR ended_at > $end::TIMESTAMP)";
 const ACTIVE_AT_START = "started_at <= $start::TIMESTAMP AND (ended_at IS NULL OR ended_at > $start::TIMESTAMP)";
 
+// Users are grouped once by their interned key with a bit per MAU window (1: the range's, 2: the
+// preceding period's); counting the flagged groups gives both distinct counts from one small hash table.
 const OVERVIEW_SQL = `
-  WITH viewing AS (
-    SELECT count(DISTINCT user_id) FILTER (WHERE started_at >= $mau_start::TIMESTAMP) AS mau,
-           count(DISTINCT user_id) FILTER (WHERE started_at >= $mau_before_start::TIMESTAMP AND started_at < $start::TIMESTAMP) AS mau_before,
-           coalesce(sum(watch_seconds) FILTER (WHERE started_at >= $start::TIMESTAMP), 0)::DOUBLE AS watch,
-           coalesce(sum(watch_seconds) FILTER (WHERE started_at >= $before_start::TIMESTAMP AND started_at < $start::TIMESTAMP), 0)::DOUBLE AS watch_before
+  WITH per_user AS (
+    SELECT bit_or(CASE WHEN started_at >= $mau_start::TIMESTAMP THEN 1 ELSE 0 END
+                  | CASE WHEN started_at >= $mau_before_start::TIMESTAMP AND started_at < $start::TIMESTAMP THEN 2 ELSE 0 END) AS windows,
+           sum(watch_seconds) FILTER (WHERE started_at >= $start::TIMESTAMP) AS watch,
+           sum(watch_seconds) FILTER (WHERE started_at >= $before_start::TIMESTAMP AND started_at < $start::TIMESTAMP) AS watch_before
     FROM tm_sessions
     WHERE workspace_id = $ws AND started_at >= $scan_start::TIMESTAMP AND started_at < $end::TIMESTAMP
+    GROUP BY user_key
+  ),
+  viewing AS (
+    SELECT count(*) FILTER (WHERE windows & 1 = 1) AS mau,
+           count(*) FILTER (WHERE windows & 2 = 2) AS mau_before,
+           coalesce(sum(watch), 0)::DOUBLE AS watch,
+           coalesce(sum(watch_before), 0)::DOUBLE AS watch_before
+    FROM per_user
   ),
   paying AS (
     SELECT count(DISTINCT user_id) FILTER (WHERE ${ACTIVE_AT_END}) AS subs,

@@ -25,7 +25,7 @@ const TOP_CONTENT_SQL = `
          t.watch, t.sessions, t.completed, t.viewers
   FROM (
     SELECT content_id, sum(watch_seconds)::DOUBLE AS watch, count(*) AS sessions,
-           count(*) FILTER (WHERE completed) AS completed, count(DISTINCT user_id) AS viewers
+           count(*) FILTER (WHERE completed) AS completed, count(DISTINCT user_key) AS viewers
     FROM tm_sessions
     WHERE workspace_id = $ws AND started_at >= $start::TIMESTAMP AND started_at < $end::TIMESTAMP
     GROUP BY content_id
