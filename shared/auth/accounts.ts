@@ -2,6 +2,7 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import NodeCache from "node-cache";
 import type { Clock } from "../clock.ts";
 import { InvalidInput, NotFound, Unauthorized } from "../errors.ts";
 import type { Store } from "../store/store.ts";
@@ -37,6 +38,12 @@ const JWT_ALGORITHM = "HS256";
 const JWT_ISSUER = "metrigate";
 const CLOCK_TOLERANCE_SECONDS = 60;
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/**
+ * Every request looks up its credential and workspace; the rows found are reused for this long. Every
+ * change to them goes through this class (the database has one writing process), which drops them at
+ * once, so a regenerated key, a revoked token or a suspension takes effect on the next request.
+ */
+const LOOKUP_TTL_SECONDS = 60;
 
 export interface IssuedToken {
   token: string;
@@ -44,12 +51,34 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+interface KeyRecord {
+  digest: string;
+  workspace_id: string;
+  scope: Scope;
+}
+
+interface TokenRecord {
+  workspace_id: string;
+  revoked: boolean;
+}
+
 export class Accounts {
+  private readonly lookups = new NodeCache({ stdTTL: LOOKUP_TTL_SECONDS, useClones: false, checkperiod: 600 });
+
   constructor(
     private readonly store: Store,
     private readonly keys: Keys,
     private readonly clock: Clock,
   ) {}
+
+  /** A row found before (within the TTL) or loaded now; nothing is kept for a miss. */
+  private async lookup<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const known = this.lookups.get<T>(key);
+    if (known !== undefined) return known;
+    const found = await load();
+    if (found !== undefined) this.lookups.set(key, found);
+    return found;
+  }
 
   private nowIso(): string {
     return this.clock.now().toISOString();
@@ -73,11 +102,10 @@ export class Accounts {
   }
 
   async findWorkspace(id: string): Promise<Workspace | undefined> {
-    const rows = await this.store.query<{ id: string; name: string; plan: Plan; suspended: boolean }>(
-      "SELECT id, name, plan, suspended FROM mg_workspaces WHERE id = $id",
-      { id },
-    );
-    return rows[0];
+    return this.lookup(`workspace:${id}`, async () => {
+      const rows = await this.store.query<Workspace>("SELECT id, name, plan, suspended FROM mg_workspaces WHERE id = $id", { id });
+      return rows[0];
+    });
   }
 
   async requireWorkspace(id: string): Promise<Workspace> {
@@ -89,6 +117,7 @@ export class Accounts {
   async setSuspended(id: string, suspended: boolean): Promise<Workspace> {
     await this.requireWorkspace(id);
     await this.store.exec("UPDATE mg_workspaces SET suspended = $suspended WHERE id = $id", { id, suspended });
+    this.lookups.flushAll();
     return this.requireWorkspace(id);
   }
 
@@ -164,6 +193,7 @@ export class Accounts {
       jti,
       now: this.nowIso(),
     });
+    this.lookups.flushAll();
   }
 
   /** Verifies signature (HS256 only), expiry (≤ 60 s leeway), issuer and revocation. */
@@ -182,11 +212,13 @@ export class Accounts {
       throw new Unauthorized("The token is invalid.");
     }
     const jti = String(payload.jti);
-    const rows = await this.store.query<{ workspace_id: string; revoked: boolean }>(
-      "SELECT workspace_id, revoked_at IS NOT NULL AS revoked FROM mg_tokens WHERE jti = $jti",
-      { jti },
-    );
-    const record = rows[0];
+    const record = await this.lookup(`token:${jti}`, async () => {
+      const rows = await this.store.query<TokenRecord>(
+        "SELECT workspace_id, revoked_at IS NOT NULL AS revoked FROM mg_tokens WHERE jti = $jti",
+        { jti },
+      );
+      return rows[0];
+    });
     if (!record || record.workspace_id !== payload.wid) throw new Unauthorized("The token is invalid.");
     if (record.revoked) throw new Unauthorized("The token has been revoked.");
     return {
@@ -221,11 +253,13 @@ export class Accounts {
     const invalid = new Unauthorized("The API key is invalid.");
     if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) throw invalid;
     const digest = hmacHex(this.keys.digest, key);
-    const rows = await this.store.query<{ digest: string; workspace_id: string; scope: Scope }>(
-      "SELECT digest, workspace_id, scope FROM mg_api_keys WHERE digest = $digest AND revoked_at IS NULL",
-      { digest },
-    );
-    const record = rows[0];
+    const record = await this.lookup(`key:${digest}`, async () => {
+      const rows = await this.store.query<KeyRecord>(
+        "SELECT digest, workspace_id, scope FROM mg_api_keys WHERE digest = $digest AND revoked_at IS NULL",
+        { digest },
+      );
+      return rows[0];
+    });
     if (!record || !constantTimeEqual(record.digest, digest)) throw invalid;
     return {
       workspace: await this.requireWorkspace(record.workspace_id),
@@ -253,6 +287,7 @@ export class Accounts {
       "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL",
       { ws: workspaceId, now: this.nowIso() },
     );
+    this.lookups.flushAll();
     return this.createApiKey(workspaceId, "read");
   }
 }

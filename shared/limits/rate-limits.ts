@@ -40,6 +40,19 @@ export function rateLimitHeaders(state: LimitState): Record<string, string> {
   };
 }
 
+/**
+ * Bottleneck's in-process datastore yields to the event loop with setTimeout(0) before every step, and
+ * Node clamps that timer to 1 ms: four of them made the limiter the slowest part of a cached answer. Our
+ * inbound limiters yield with setImmediate instead — still a macrotask, so steps keep their order and
+ * I/O is never starved. If a Bottleneck release renames the internals, limiters just keep the timer.
+ */
+function yieldWithoutTimerClamp(limiter: Bottleneck): void {
+  const store = (limiter as unknown as { _store?: { yieldLoop?: (t?: number) => Promise<void> } })._store;
+  if (typeof store?.yieldLoop !== "function") return;
+  const timed = store.yieldLoop.bind(store);
+  store.yieldLoop = (t = 0) => (t > 0 ? timed(t) : new Promise<void>((resolve) => setImmediate(resolve)));
+}
+
 interface Tracked {
   group: Bottleneck.Group;
   policy: LimitPolicy;
@@ -69,7 +82,10 @@ export class RateLimits {
         ...(this.connection ? { datastore: "ioredis", connection: this.connection, clearDatastore: false } : {}),
       });
       const created = new Map<string, number>();
-      group.on("created", (_limiter: Bottleneck, key: string) => created.set(key, Date.now()));
+      group.on("created", (limiter: Bottleneck, key: string) => {
+        created.set(key, Date.now());
+        if (!this.connection) yieldWithoutTimerClamp(limiter);
+      });
       return { group, policy, created };
     };
     this.groups = { jwt: make("jwt"), api_key: make("api_key") };
