@@ -9,11 +9,11 @@ const SEGMENTS = 50;
 const ROWS = 5_000_000;
 const MEMBERS = 1_000_000;
 
-// Current members of active segments (the latest row per pair decides), their pairs, the top 20.
-// The store keeps one row per (segment, member): current members of active segments, their pairs, the top 20.
+// The store keeps one row per (segment, member): current members of active segments, paired on the
+// member's interned key as the endpoint does, the top 20.
 const OVERLAP_BY_HAND = `
   WITH cur AS MATERIALIZED (
-    SELECT segment_id, member_id
+    SELECT segment_id, member_key
     FROM cdp_memberships
     WHERE workspace_id = $ws AND joined_at <= $now::TIMESTAMP AND (left_at IS NULL OR left_at > $now::TIMESTAMP)
       AND segment_id IN (SELECT segment_id FROM cdp_segments WHERE workspace_id = $ws AND active)
@@ -22,7 +22,7 @@ const OVERLAP_BY_HAND = `
   SELECT a.segment_id AS seg_a_id, b.segment_id AS seg_b_id, count(*) AS overlap,
          round(count(*) * 100.0 / least(any_value(sa.n), any_value(sb.n)), 1) AS overlap_pct
   FROM cur a
-  JOIN cur b ON a.member_id = b.member_id AND a.segment_id < b.segment_id
+  JOIN cur b ON a.member_key = b.member_key AND a.segment_id < b.segment_id
   JOIN sizes sa ON sa.segment_id = a.segment_id
   JOIN sizes sb ON sb.segment_id = b.segment_id
   GROUP BY a.segment_id, b.segment_id

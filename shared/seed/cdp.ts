@@ -5,6 +5,7 @@
 
 import { cyclicInstant, sqlString, uniform, weighted } from "./sample.ts";
 import type { FamilySeeder } from "./types.ts";
+import { tableSpec } from "../store/tables.ts";
 
 const DAY_S = 86_400;
 
@@ -126,6 +127,7 @@ export async function seedAudience(store: Parameters<FamilySeeder>[0], options: 
      ORDER BY member_id, segment_id`,
     { ws: workspaceId },
   );
+  await store.internKeys(tableSpec("cdp_memberships"), workspaceId);
 }
 
 export const seedCdp: FamilySeeder = async (store, { workspaceId, scale, nowMs, seed }) => {

@@ -172,6 +172,7 @@ export const TABLES: readonly TableSpec[] = [
     version: "updated_at",
     // Overlap joins memberships on the member.
     sortKey: ["member_id", "segment_id"],
+    interned: { column: "member_id", key: "member_key", dictionary: "cdp_member_keys" },
     columns: [
       req("segment_id", "integer"),
       req("member_id", "string"),

@@ -10,7 +10,7 @@ const DAY_MS = 86_400_000;
  * ReplacingMergeTree would, so reading the table reads the latest row of every pair.
  */
 export const LATEST_MEMBERSHIPS = `
-  SELECT segment_id, member_id, joined_at, left_at FROM cdp_memberships WHERE workspace_id = $ws`;
+  SELECT segment_id, member_id, member_key, joined_at, left_at FROM cdp_memberships WHERE workspace_id = $ws`;
 
 /** A winning row is a current membership at `$now`. */
 export const IS_CURRENT = "joined_at <= $now::TIMESTAMP AND (left_at IS NULL OR left_at > $now::TIMESTAMP)";
@@ -18,9 +18,12 @@ export const IS_CURRENT = "joined_at <= $now::TIMESTAMP AND (left_at IS NULL OR 
 /** Active segments of the workspace. */
 export const ACTIVE_SEGMENTS = "SELECT segment_id, name FROM cdp_segments WHERE workspace_id = $ws AND active";
 
-/** The current members of active segments, one row per (segment_id, member_id). */
+/**
+ * The current members of active segments, one row per (segment_id, member): members by `member_key`,
+ * their interned integer, which joins faster than the id.
+ */
 export const CURRENT_MEMBERS_OF_ACTIVE_SEGMENTS = `
-  SELECT segment_id, member_id FROM (${LATEST_MEMBERSHIPS})
+  SELECT segment_id, member_key FROM (${LATEST_MEMBERSHIPS})
   WHERE ${IS_CURRENT} AND segment_id IN (SELECT segment_id FROM cdp_segments WHERE workspace_id = $ws AND active)`;
 
 /** The UTC date of an instant, `YYYY-MM-DD`. */

@@ -24,7 +24,7 @@ const OVERLAP_SQL = `
   sizes AS (SELECT segment_id, count(*) AS size FROM current_members GROUP BY segment_id),
   pairs AS (
     SELECT a.segment_id AS seg_a_id, b.segment_id AS seg_b_id, count(*) AS overlap
-    FROM current_members a JOIN current_members b ON a.member_id = b.member_id AND a.segment_id < b.segment_id
+    FROM current_members a JOIN current_members b ON a.member_key = b.member_key AND a.segment_id < b.segment_id
     GROUP BY a.segment_id, b.segment_id
     ORDER BY overlap DESC, seg_a_id, seg_b_id
     LIMIT ${TOP_PAIRS}

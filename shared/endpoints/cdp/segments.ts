@@ -40,7 +40,7 @@ const SEGMENTS_SQL = `
     WHERE workspace_id = $ws AND active
   ),
   latest AS (
-    SELECT * FROM (${LATEST_MEMBERSHIPS}) WHERE segment_id IN (SELECT segment_id FROM segments)
+    SELECT segment_id, joined_at, left_at FROM (${LATEST_MEMBERSHIPS}) WHERE segment_id IN (SELECT segment_id FROM segments)
   ),
   changes AS (
     SELECT segment_id, greatest(joined_at::DATE, $first_day::DATE) AS day, count(*) AS delta
