@@ -65,6 +65,15 @@ describe("metrigate import", () => {
     expect(await countClicks()).toBe(2);
   });
 
+  test("a bad CSV row does the same: the engine's fast reader declines and the careful path names the line", async () => {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, "click_id,ts,country,offer\nc5,2026-03-18T12:00:00Z,US,Alpha\nc6,2026-03-18T12:00:00Z,USA,Alpha\n");
+    const res = await cli("import", "--workspace", "acme", "tr_clicks", file);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`metrigate: ${file}: line 3: column "country" must be a two-letter country code, got "USA". Nothing was imported.`);
+    expect(await countClicks()).toBe(2);
+  });
+
   test("unknown and missing columns are rejected with the header line", async () => {
     const unknown = join(dir, "unknown.csv");
     writeFileSync(unknown, "click_id,ts,offer,campaign\nc5,2026-03-18T12:00:00Z,Alpha,x\n");

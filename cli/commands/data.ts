@@ -1,7 +1,6 @@
 // Operator commands for data: deterministic demo data and file imports (CONTRACT §3, §8).
 
 import { readFile } from "node:fs/promises";
-import { formatOfFile } from "../../shared/import/parse.ts";
 import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
 import { withRuntime } from "../open.ts";
@@ -34,14 +33,13 @@ export const importFile: Command = {
     withRuntime(ctx.env, async ({ importer }) => {
       const workspace = requireString(ctx.values, "workspace");
       const [table, file] = ctx.positionals;
-      const format = formatOfFile(file);
-      let text: string;
-      try {
-        text = await readFile(file, "utf8");
-      } catch (e) {
-        throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`);
-      }
-      const rows = await importer.importText(workspace, table, format, text, file);
+      const rows = await importer.importFile(workspace, table, file, async () => {
+        try {
+          return await readFile(file, "utf8");
+        } catch (e) {
+          throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`);
+        }
+      });
       ctx.print(`Imported ${rows} rows into ${table} of workspace ${workspace}.`, { workspace, table, rows });
       return 0;
     }),

@@ -5,7 +5,7 @@ import type { Engine } from "../engine.ts";
 import { InvalidInput } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { findTable, TABLE_NAMES, type TableSpec } from "../store/tables.ts";
-import { parseImport, type ImportFormat } from "./parse.ts";
+import { formatOfFile, parseImport, type ImportFormat } from "./parse.ts";
 
 export function requireTable(name: string): TableSpec {
   const table = findTable(name);
@@ -26,5 +26,24 @@ export class Importer {
     const stored = await this.deps.store.load({ table, workspaceId, rows });
     this.deps.engine.invalidate(workspaceId);
     return stored;
+  }
+
+  /**
+   * A file by name: a CSV file the engine can read and whose rows are all plainly valid goes straight
+   * into the store (seconds for millions of rows); anything else is read with `readText` and validated
+   * row by row, which stores the same rows or names the first bad line.
+   */
+  async importFile(workspaceId: string, tableName: string, file: string, readText: () => Promise<string>): Promise<number> {
+    const table = requireTable(tableName);
+    const format = formatOfFile(file);
+    await this.deps.accounts.requireWorkspace(workspaceId);
+    if (format === "csv" && this.deps.store.loadCsvFile) {
+      const stored = await this.deps.store.loadCsvFile({ table, workspaceId, file });
+      if (stored !== undefined) {
+        this.deps.engine.invalidate(workspaceId);
+        return stored;
+      }
+    }
+    return this.importText(workspaceId, tableName, format, await readText(), file);
   }
 }

@@ -16,7 +16,8 @@ import {
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import type { Cell, LoadRequest, Row, SqlParams, Store } from "./store.ts";
+import { CSV_OPTIONS, plainCsvPlan } from "./csv-plan.ts";
+import type { Cell, CsvFileRequest, LoadRequest, Row, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
 
@@ -230,63 +231,97 @@ export class DuckDbStore implements Store {
   }
 
   private async loadRows({ table, workspaceId, rows }: LoadRequest): Promise<number> {
-    const connection = this.writeConnection;
-    const stage = `mg_stage_${process.pid}_${++this.stageCounter}`;
     const columns = table.columns;
-    await connection.run(
-      `CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`,
-    );
-    try {
+    return this.withStage(table, async (connection, stage) => {
+      await connection.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`);
       const appender = await connection.createAppender(stage, "main", "temp");
       for (const row of rows) {
         for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
         appender.endRow();
       }
       appender.closeSync();
-      const names = columns.map((c) => c.name).join(", ");
-      const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}` : "";
-      await this.inTransaction(async (tx) => {
-        const ws = { ws: workspaceId };
-        if (table.replaceKey) {
-          const key = table.replaceKey.join(", ");
-          const match = table.replaceKey.map((k) => `t.${k} = s.${k}`).join(" AND ");
-          const v = table.version;
-          // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then the last).
-          await tx.exec(
-            `DELETE FROM ${stage} WHERE rowid NOT IN (
-               SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${v ? `${v} DESC, ` : ""}rowid DESC) AS mg_rank FROM ${stage})
-               WHERE mg_rank = 1)`,
-          );
-          // Stored rows the file outranks go; with a version, a file row that a stored row outranks is dropped.
-          await tx.exec(
-            `DELETE FROM ${table.name} t
-             WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match}${v ? ` AND s.${v} >= t.${v}` : ""})`,
-            ws,
-          );
-          await tx.exec(
-            `INSERT INTO ${table.name} (workspace_id, ${names})
-             SELECT $ws, ${names} FROM ${stage} s
-             ${v ? `WHERE NOT EXISTS (SELECT 1 FROM ${table.name} t WHERE t.workspace_id = $ws AND ${match} AND t.${v} > s.${v})` : ""}
-             ${sorted}`,
-            ws,
-          );
-        } else if (table.generatedId) {
-          const id = table.generatedId;
-          await tx.exec(
-            `INSERT INTO ${table.name} (workspace_id, ${id}, ${names})
-             SELECT $ws, (SELECT coalesce(max(${id}), 0) FROM ${table.name} WHERE workspace_id = $ws) + row_number() OVER (ORDER BY rowid), ${names}
-             FROM ${stage}`,
-            ws,
-          );
-        } else {
-          await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage} ${sorted}`, ws);
-        }
-        await internKeysIn(tx, table, workspaceId);
-      });
+      await this.storeStage(table, workspaceId, stage);
       return rows.length;
+    });
+  }
+
+  loadCsvFile(request: CsvFileRequest): Promise<number | undefined> {
+    return this.writer.run(() =>
+      this.withStage(request.table, async (connection, stage) => {
+        const raw = `${stage}_raw`;
+        try {
+          await connection.run(`CREATE TEMP TABLE ${raw} AS SELECT * FROM read_csv('${request.file.replace(/'/g, "''")}', ${CSV_OPTIONS})`);
+        } catch {
+          return undefined;
+        }
+        try {
+          const header = (await connection.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
+          const plan = plainCsvPlan(request.table, header);
+          if (!plan) return undefined;
+          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE (${plan.valid}) IS NOT TRUE) AS doubtful FROM ${raw}`)).getRowObjectsJS();
+          if (Number(check.doubtful) > 0) return undefined;
+          await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values} FROM ${raw}`);
+          await this.storeStage(request.table, request.workspaceId, stage);
+          return Number(check.rows);
+        } finally {
+          await connection.run(`DROP TABLE IF EXISTS temp.${raw}`);
+        }
+      }),
+    );
+  }
+
+  /** Runs `fill` with a fresh temp table name on the write connection and drops the table afterwards. */
+  private async withStage<T>(table: TableSpec, fill: (connection: DuckDBConnection, stage: string) => Promise<T>): Promise<T> {
+    const stage = `mg_stage_${table.name}_${process.pid}_${++this.stageCounter}`;
+    try {
+      return await fill(this.writeConnection, stage);
     } finally {
-      await connection.run(`DROP TABLE IF EXISTS temp.${stage}`);
+      await this.writeConnection.run(`DROP TABLE IF EXISTS temp.${stage}`);
     }
+  }
+
+  /** Moves a stage table (the import columns, in the table's order) into the table, all or nothing. */
+  private async storeStage(table: TableSpec, workspaceId: string, stage: string): Promise<void> {
+    const names = table.columns.map((c) => c.name).join(", ");
+    const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}` : "";
+    await this.inTransaction(async (tx) => {
+      const ws = { ws: workspaceId };
+      if (table.replaceKey) {
+        const key = table.replaceKey.join(", ");
+        const match = table.replaceKey.map((k) => `t.${k} = s.${k}`).join(" AND ");
+        const v = table.version;
+        // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then the last).
+        await tx.exec(
+          `DELETE FROM ${stage} WHERE rowid NOT IN (
+             SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${v ? `${v} DESC, ` : ""}rowid DESC) AS mg_rank FROM ${stage})
+             WHERE mg_rank = 1)`,
+        );
+        // Stored rows the file outranks go; with a version, a file row that a stored row outranks is dropped.
+        await tx.exec(
+          `DELETE FROM ${table.name} t
+           WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match}${v ? ` AND s.${v} >= t.${v}` : ""})`,
+          ws,
+        );
+        await tx.exec(
+          `INSERT INTO ${table.name} (workspace_id, ${names})
+           SELECT $ws, ${names} FROM ${stage} s
+           ${v ? `WHERE NOT EXISTS (SELECT 1 FROM ${table.name} t WHERE t.workspace_id = $ws AND ${match} AND t.${v} > s.${v})` : ""}
+           ${sorted}`,
+          ws,
+        );
+      } else if (table.generatedId) {
+        const id = table.generatedId;
+        await tx.exec(
+          `INSERT INTO ${table.name} (workspace_id, ${id}, ${names})
+           SELECT $ws, (SELECT coalesce(max(${id}), 0) FROM ${table.name} WHERE workspace_id = $ws) + row_number() OVER (ORDER BY rowid), ${names}
+           FROM ${stage}`,
+          ws,
+        );
+      } else {
+        await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage} ${sorted}`, ws);
+      }
+      await internKeysIn(tx, table, workspaceId);
+    });
   }
 
   copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {

@@ -22,6 +22,13 @@ export interface LoadRequest {
   rows: readonly (readonly Cell[])[];
 }
 
+export interface CsvFileRequest {
+  table: TableSpec;
+  workspaceId: string;
+  /** A CSV file on this machine, with a header line. */
+  file: string;
+}
+
 export interface Store {
   readonly dialect: "duckdb" | "clickhouse";
   query<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
@@ -31,6 +38,11 @@ export interface Store {
    * exists replace the older rows, others are appended. Returns the number of rows stored.
    */
   load(request: LoadRequest): Promise<number>;
+  /**
+   * The fast path of a CSV import: the engine reads the file itself and stores it as `load` would, when
+   * every row is plainly valid; undefined (nothing stored) when any row needs the careful path.
+   */
+  loadCsvFile?(request: CsvFileRequest): Promise<number | undefined>;
   /**
    * Gives rows of `table` written by plain SQL (the demo seed) their interned key (`table.interned`);
    * `load` does this itself.

@@ -1,0 +1,115 @@
+// The CSV fast path (DuckDB reads the file) against the careful path (row-by-row validation): for the
+// same file both store exactly the same rows, and any row the fast path doubts leaves the whole file to
+// the careful path, with nothing stored by the fast one.
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { parseImport } from "../shared/import/parse.ts";
+import { DuckDbStore } from "../shared/store/duckdb.ts";
+import { tableSpec } from "../shared/store/tables.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "metrigate-csv-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+async function stored(store: DuckDbStore, table: string): Promise<unknown[]> {
+  return store.query(`SELECT * EXCLUDE (workspace_id) FROM ${table} WHERE workspace_id = 'w' ORDER BY ALL`);
+}
+
+/** Loads the file through each path into its own database and returns both tables' rows. */
+async function bothPaths(table: string, path: string, text: string): Promise<{ fast: number | undefined; fastRows: unknown[]; carefulRows: unknown[] }> {
+  const spec = tableSpec(table);
+  const fastStore = await DuckDbStore.open(":memory:");
+  const carefulStore = await DuckDbStore.open(":memory:");
+  try {
+    const fast = await fastStore.loadCsvFile({ table: spec, workspaceId: "w", file: path });
+    await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "csv", text, path) });
+    return { fast, fastRows: await stored(fastStore, table), carefulRows: await stored(carefulStore, table) };
+  } finally {
+    await fastStore.close();
+    await carefulStore.close();
+  }
+}
+
+describe("CSV fast path", () => {
+  const plain: Record<string, string> = {
+    tr_conversions: [
+      "conversion_id,click_id,ts,country,offer,source,revenue",
+      "v1,c1,2026-03-18T10:00:00Z,us,Offer A,,12.5",
+      'v2,,2026-03-18 10:05,GB,"Offer, with comma",Google,0',
+      "v3,c3,2026-03-18T10:05:07.25Z,,Offer A,Meta,3",
+      "v1,c9,2026-03-18T11:00:00.123z,FR,Offer B,Bing,7.125",
+    ].join("\n"),
+    tm_sessions: [
+      "session_id,user_id,content_id,device,region,pop,started_at,ended_at,watch_seconds,completed",
+      "s1,u1,c_1,tv,Kerala,ap-south-1,2026-03-18T10:00:00Z,,60,TRUE",
+      "s2,u2,c_1,web,Goa,ap-south-1,2026-03-18T10:00:00Z,2026-03-18T10:30:00Z,1800,0",
+    ].join("\n"),
+    cdp_subscriptions: [
+      "plan_name,plan_tier,period_start,period_end,events_limit,users_limit,segments_limit,ai_credits_limit",
+      "Growth,growth,2026-03-01,2026-03-31,1000000,-1,50,2000",
+    ].join("\n"),
+  };
+
+  for (const [table, text] of Object.entries(plain)) {
+    test(`${table}: a plainly valid file is stored by the engine, exactly as row-by-row validation stores it`, async () => {
+      const lines = text.split("\n").length - 1;
+      const { fast, fastRows, carefulRows } = await bothPaths(table, file(`${table}.csv`, text), text);
+      expect(fast).toBe(lines);
+      expect(fastRows).toEqual(carefulRows);
+      expect(fastRows.length).toBeGreaterThan(0);
+    });
+  }
+
+  test("defaults of optional columns left out of the header are the careful path's", async () => {
+    const text = "session_id,user_id,content_id,device,region,pop,started_at,watch_seconds,completed\ns1,u1,c_1,tv,Goa,p,2026-03-18T10:00:00Z,5,true";
+    const { fast, fastRows, carefulRows } = await bothPaths("tm_sessions", file("defaults.csv", text), text);
+    expect(fast).toBe(1);
+    expect(fastRows).toEqual(carefulRows);
+    expect(fastRows).toEqual([expect.objectContaining({ ended_at: null, rebuffer_seconds: 0 })]);
+  });
+
+  const doubtful: Record<string, string> = {
+    "an instant with an offset": "v1,,2026-03-18T10:00:00+05:30,US,O,,1",
+    "a number with spaces": "v1,,2026-03-18T10:00:00Z,US,O,, 1",
+    "a negative revenue": "v1,,2026-03-18T10:00:00Z,US,O,,-1",
+    "a country that is not two letters": "v1,,2026-03-18T10:00:00Z,USA,O,,1",
+    "an impossible date": "v1,,2026-02-30T10:00:00Z,US,O,,1",
+    "hour 24": "v1,,2026-03-18T24:00:00Z,US,O,,1",
+    "a missing required value": "v1,,,US,O,,1",
+    "a short row": "v1,,2026-03-18T10:00:00Z,US",
+  };
+  for (const [what, row] of Object.entries(doubtful)) {
+    test(`${what}: the fast path stores nothing and declines`, async () => {
+      const store = await DuckDbStore.open(":memory:");
+      try {
+        const path = file("doubtful.csv", `conversion_id,click_id,ts,country,offer,source,revenue\nv0,,2026-03-18T09:00:00Z,US,O,,1\n${row}\n`);
+        expect(await store.loadCsvFile({ table: tableSpec("tr_conversions"), workspaceId: "w", file: path })).toBeUndefined();
+        expect(await stored(store, "tr_conversions")).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+  }
+
+  test("an unknown column or a missing required one is left to the careful path", async () => {
+    const store = await DuckDbStore.open(":memory:");
+    try {
+      const spec = tableSpec("tr_clicks");
+      const unknown = file("unknown.csv", "click_id,ts,offer,colour\nc1,2026-03-18T10:00:00Z,O,red\n");
+      const missing = file("missing.csv", "click_id,offer\nc1,O\n");
+      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: unknown })).toBeUndefined();
+      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: missing })).toBeUndefined();
+      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: join(dir, "absent.csv") })).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+});
