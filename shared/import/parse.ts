@@ -22,6 +22,8 @@ function fail(source: string, line: number, message: string): never {
 export function parseNdjson(table: TableSpec, text: string, source: string): Cell[][] {
   const rows: Cell[][] = [];
   const lines = text.split("\n");
+  // Lines of one file nearly always name the same keys: a set of keys once checked is not checked again.
+  let checkedKeys = "";
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "") continue;
@@ -33,7 +35,12 @@ export function parseNdjson(table: TableSpec, text: string, source: string): Cel
     }
     if (record === null || typeof record !== "object" || Array.isArray(record)) fail(source, i + 1, "each line must be a JSON object");
     try {
-      checkColumns(table, Object.keys(record as object));
+      const keys = Object.keys(record as object);
+      const signature = keys.join("\u0000");
+      if (signature !== checkedKeys) {
+        checkColumns(table, keys);
+        checkedKeys = signature;
+      }
       rows.push(toCells(table, record as Record<string, unknown>));
     } catch (e) {
       if (e instanceof RowError) fail(source, i + 1, e.message);
