@@ -5,19 +5,12 @@
 // names the bad line. So the fast path never accepts what the careful one would refuse, and it converts
 // every value it accepts to exactly what the careful one would store.
 
-import type { ColumnSpec, ColumnType, TableSpec } from "./tables.ts";
+import type { ColumnSpec, TableSpec } from "./tables.ts";
+import { SQL_TYPES } from "./duckdb-types.ts";
 
 /** read_csv options matching the careful parser: a header line, comma, double quotes, text columns. */
 export const CSV_OPTIONS = "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false";
 
-const SQL_TYPES: Record<ColumnType, string> = {
-  string: "VARCHAR",
-  integer: "BIGINT",
-  number: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP",
-  date: "DATE",
-};
 
 const literal = (value: string | number | boolean | null | undefined): string =>
   value === null || value === undefined ? "NULL" : typeof value === "string" ? `'${value.replace(/'/g, "''")}'` : String(value);

@@ -20,15 +20,8 @@ import { CSV_OPTIONS, plainCsvPlan } from "./csv-plan.ts";
 import type { Cell, CsvFileRequest, LoadRequest, Row, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
+import { SQL_TYPES } from "./duckdb-types.ts";
 
-const SQL_TYPES: Record<ColumnType, string> = {
-  string: "VARCHAR",
-  integer: "BIGINT",
-  number: "DOUBLE",
-  boolean: "BOOLEAN",
-  timestamp: "TIMESTAMP",
-  date: "DATE",
-};
 
 export function dataTableDdl(table: TableSpec): string[] {
   const columns = storedColumns(table).map((c) => `${c.name} ${SQL_TYPES[c.type]}`);
