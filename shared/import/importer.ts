@@ -22,6 +22,10 @@ export class Importer {
   async importText(workspaceId: string, tableName: string, format: ImportFormat, text: string, source: string): Promise<number> {
     const table = requireTable(tableName);
     await this.deps.accounts.requireWorkspace(workspaceId);
+    return this.loadParsed(table, workspaceId, format, text, source);
+  }
+
+  private async loadParsed(table: TableSpec, workspaceId: string, format: ImportFormat, text: string, source: string): Promise<number> {
     const rows = parseImport(table, format, text, source);
     const stored = await this.deps.store.load({ table, workspaceId, rows });
     this.deps.engine.invalidate(workspaceId);
@@ -44,6 +48,6 @@ export class Importer {
         return stored;
       }
     }
-    return this.importText(workspaceId, tableName, format, await readText(), file);
+    return this.loadParsed(table, workspaceId, format, await readText(), file);
   }
 }
