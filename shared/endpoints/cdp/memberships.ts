@@ -2,7 +2,7 @@
 // ReplacingMergeTree + FINAL would keep it, and a member is current while joined and not yet left.
 // SQL fragments and the UTC day arithmetic the CDP endpoints share. Pure; no Node APIs.
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /**
  * The winning membership row per (segment_id, member_id) of the workspace. The store keeps only winners:
@@ -15,8 +15,12 @@ export const LATEST_MEMBERSHIPS = `
 /** A winning row is a current membership at `$now`. */
 export const IS_CURRENT = "joined_at <= $now::TIMESTAMP AND (left_at IS NULL OR left_at > $now::TIMESTAMP)";
 
-/** Active segments of the workspace. */
-export const ACTIVE_SEGMENTS = "SELECT segment_id, name FROM cdp_segments WHERE workspace_id = $ws AND active";
+/** Ids of the workspace's active segments. */
+const ACTIVE_SEGMENT_IDS = "SELECT segment_id FROM cdp_segments WHERE workspace_id = $ws AND active";
+
+/** Scalar subqueries for the overview and usage: active segments, and members created by `$now`. */
+export const ACTIVE_SEGMENT_COUNT = `(SELECT count(*) FROM (${ACTIVE_SEGMENT_IDS}))`;
+export const MEMBER_COUNT = "(SELECT count(*) FROM cdp_members WHERE workspace_id = $ws AND created_at <= $now::TIMESTAMP)";
 
 /**
  * The current members of active segments, one row per (segment_id, member): members by `member_key`,
@@ -24,7 +28,7 @@ export const ACTIVE_SEGMENTS = "SELECT segment_id, name FROM cdp_segments WHERE 
  */
 export const CURRENT_MEMBERS_OF_ACTIVE_SEGMENTS = `
   SELECT segment_id, member_key FROM (${LATEST_MEMBERSHIPS})
-  WHERE ${IS_CURRENT} AND segment_id IN (SELECT segment_id FROM cdp_segments WHERE workspace_id = $ws AND active)`;
+  WHERE ${IS_CURRENT} AND segment_id IN (${ACTIVE_SEGMENT_IDS})`;
 
 /** The UTC date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {

@@ -2,9 +2,8 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { ACTIVE_SEGMENT_COUNT, DAY_MS, MEMBER_COUNT } from "./memberships.ts";
 import { currentUsage } from "./usage.ts";
-
-const DAY_MS = 86_400_000;
 
 const response = z.object({
   segment_count: z.number().int().describe("Active segments."),
@@ -15,8 +14,8 @@ const response = z.object({
 });
 
 const COUNTS_SQL = `
-  SELECT (SELECT count(*) FROM cdp_segments WHERE workspace_id = $ws AND active) AS segment_count,
-         (SELECT count(*) FROM cdp_members WHERE workspace_id = $ws AND created_at <= $now::TIMESTAMP) AS total_members,
+  SELECT ${ACTIVE_SEGMENT_COUNT} AS segment_count,
+         ${MEMBER_COUNT} AS total_members,
          (SELECT count(*) FROM cdp_events
           WHERE workspace_id = $ws AND ts >= $since::TIMESTAMP AND ts < $now::TIMESTAMP) AS events_30d`;
 

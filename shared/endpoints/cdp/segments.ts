@@ -3,9 +3,8 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
-import { addDays, LATEST_MEMBERSHIPS, utcDate } from "./memberships.ts";
+import { addDays, DAY_MS, LATEST_MEMBERSHIPS, utcDate } from "./memberships.ts";
 
-const DAY_MS = 86_400_000;
 const TREND_DAYS = 30;
 
 const response = z.array(

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineEndpoint, type ComputeContext } from "../../catalog/define.ts";
 import { NotFound } from "../../errors.ts";
-import { utcDate } from "./memberships.ts";
+import { ACTIVE_SEGMENT_COUNT, MEMBER_COUNT, utcDate } from "./memberships.ts";
 
 const pair = (what: string) =>
   z.object({
@@ -51,9 +51,9 @@ const USAGE_SQL = `
          (SELECT count(*) FROM cdp_events
           WHERE workspace_id = $ws AND ts >= period.period_start::TIMESTAMP AND ts <= $now::TIMESTAMP) AS events_used,
          events_limit,
-         (SELECT count(*) FROM cdp_members WHERE workspace_id = $ws AND created_at <= $now::TIMESTAMP) AS users_used,
+         ${MEMBER_COUNT} AS users_used,
          users_limit,
-         (SELECT count(*) FROM cdp_segments WHERE workspace_id = $ws AND active) AS segments_used,
+         ${ACTIVE_SEGMENT_COUNT} AS segments_used,
          segments_limit,
          (SELECT coalesce(sum(credits), 0) FROM cdp_copilot_requests
           WHERE workspace_id = $ws AND ts >= period.period_start::TIMESTAMP AND ts <= $now::TIMESTAMP) AS ai_credits_used,
