@@ -3,7 +3,8 @@
 // memberships are re-evaluated over time, activations to ad and email destinations with their sync
 // histories, copilot requests, and monthly subscription periods around today.
 
-import { cyclicInstant, sqlString, uniform, weighted } from "./sample.ts";
+import { cyclicInstant, uniform, weighted } from "./sample.ts";
+import { sqlString } from "../store/sql-literal.ts";
 import type { FamilySeeder } from "./types.ts";
 import { tableSpec } from "../store/tables.ts";
 

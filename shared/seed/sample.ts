@@ -1,10 +1,7 @@
 // SQL building blocks for deterministic demo data: hash-based uniform numbers and weighted choices,
 // so millions of rows are generated inside DuckDB in seconds and the same seed gives the same rows.
 
-/** A string as a SQL literal. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+import { sqlString } from "../store/sql-literal.ts";
 
 /** A uniform number in [0, 1) from the row number `i`, a seed and a salt naming the column. */
 export function uniform(seed: number, salt: string, i = "i"): string {

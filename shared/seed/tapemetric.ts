@@ -2,7 +2,8 @@
 // cycles and a busier last month across Indian states and their edge PoPs, some still playing, with
 // rebuffering (and a fresh spike on one PoP for the alert rule), subscriptions with churn, a few alerts.
 
-import { cyclicInstant, sqlString, uniform, weighted } from "./sample.ts";
+import { cyclicInstant, uniform, weighted } from "./sample.ts";
+import { sqlString } from "../store/sql-literal.ts";
 import type { FamilySeeder } from "./types.ts";
 import { tableSpec } from "../store/tables.ts";
 

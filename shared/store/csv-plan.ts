@@ -7,13 +7,14 @@
 
 import type { ColumnSpec, TableSpec } from "./tables.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
+import { sqlString } from "./sql-literal.ts";
 
 /** read_csv options matching the careful parser: a header line, comma, double quotes, text columns. */
 export const CSV_OPTIONS = "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false";
 
 
 const literal = (value: string | number | boolean | null | undefined): string =>
-  value === null || value === undefined ? "NULL" : typeof value === "string" ? `'${value.replace(/'/g, "''")}'` : String(value);
+  value === null || value === undefined ? "NULL" : typeof value === "string" ? sqlString(value) : String(value);
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 // Years 1000-9999 (JavaScript's Date.UTC reads two-digit years differently); hours 00-23; at most

@@ -21,6 +21,7 @@ import type { Cell, CsvFileRequest, LoadRequest, Row, SqlParams, Store } from ".
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
+import { sqlString } from "./sql-literal.ts";
 
 
 export function dataTableDdl(table: TableSpec): string[] {
@@ -243,7 +244,7 @@ export class DuckDbStore implements Store {
       this.withStage(request.table, async (connection, stage) => {
         const raw = `${stage}_raw`;
         try {
-          await connection.run(`CREATE TEMP TABLE ${raw} AS SELECT * FROM read_csv('${request.file.replace(/'/g, "''")}', ${CSV_OPTIONS})`);
+          await connection.run(`CREATE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${sqlString(request.file)}, ${CSV_OPTIONS})`);
         } catch {
           return undefined;
         }
@@ -319,8 +320,7 @@ export class DuckDbStore implements Store {
 
   copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
     return this.writer.run(async () => {
-      const escaped = file.replace(/'/g, "''");
-      const result = await this.writeConnection.run(`COPY (${sql}) TO '${escaped}' (FORMAT parquet)`, ...args(params));
+      const result = await this.writeConnection.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet)`, ...args(params));
       return Number(result.rowsChanged);
     });
   }
