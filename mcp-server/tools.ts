@@ -16,6 +16,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
+import { closestName } from "../shared/catalog/closest-name.ts";
 import { baseTypeName, coerceQuery } from "../shared/catalog/params.ts";
 import { isMetrigateError } from "../shared/errors.ts";
 import type { ToolBackend } from "./backends.ts";
@@ -49,6 +50,11 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchem
   return z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }) as Tool["inputSchema"];
 }
 
+/** The arguments' schema, closed: a misspelled name is refused rather than silently ignored. */
+function inputSchema(endpoint: AnyEndpoint): Tool["inputSchema"] {
+  return { ...jsonSchema(endpoint.params, "input"), additionalProperties: false };
+}
+
 /** Definitions are derived once per endpoint: /mcp builds a server for every request. */
 const DEFINITIONS = new WeakMap<AnyEndpoint, Tool>();
 
@@ -59,7 +65,7 @@ export function toolDefinition(endpoint: AnyEndpoint): Tool {
     name: endpoint.name,
     title: endpoint.title,
     description: `${endpoint.description} Same answer as ${endpoint.method} ${endpoint.path} of the ${FAMILY_NAMES[endpoint.family]} API.`,
-    inputSchema: jsonSchema(endpoint.params, "input"),
+    inputSchema: inputSchema(endpoint),
     outputSchema: jsonSchema(structuredSchema(endpoint), "output") as Tool["outputSchema"],
     annotations: {
       title: endpoint.title,
@@ -80,6 +86,16 @@ function endpointParams(endpoint: AnyEndpoint, args: Record<string, unknown>): R
   const present = Object.entries(args).filter(([, v]) => v !== null && v !== undefined);
   const structured = Object.fromEntries(present.filter(([name, v]) => typeof v === "object" && name in endpoint.params.shape));
   return { ...coerceQuery(endpoint.params, Object.fromEntries(present.filter(([, v]) => typeof v !== "object"))), ...structured };
+}
+
+/** The sentence for the first argument the tool does not know, naming the closest known one; undefined when all are known. */
+export function unknownArgumentMessage(endpoint: AnyEndpoint, args: Record<string, unknown>): string | undefined {
+  const known = Object.keys(endpoint.params.shape);
+  const unknown = Object.keys(args).find((name) => !known.includes(name));
+  if (unknown === undefined) return undefined;
+  const suggestion = closestName(unknown, known);
+  const valid = known.length > 0 ? `Valid arguments: ${known.join(", ")}.` : `${endpoint.name} takes no arguments.`;
+  return `Unknown argument '${unknown}' for ${endpoint.name}${suggestion ? `: did you mean '${suggestion}'?` : "."} ${valid}`;
 }
 
 function pagingHint(endpoint: AnyEndpoint): string {
@@ -113,8 +129,11 @@ export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
   server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const endpoint = byName.get(request.params.name);
     if (!endpoint) throw new McpError(ErrorCode.InvalidParams, `Unknown tool ${request.params.name}.`);
+    const args = request.params.arguments ?? {};
+    const unknown = unknownArgumentMessage(endpoint, args);
+    if (unknown) return errorResult(unknown);
     try {
-      const body = await deps.backend.call(endpoint, endpointParams(endpoint, request.params.arguments ?? {}));
+      const body = await deps.backend.call(endpoint, endpointParams(endpoint, args));
       return toolResult(endpoint, body, deps.maxResultChars);
     } catch (e) {
       if (isMetrigateError(e) && e.kind !== "internal") return errorResult(e.message);

@@ -127,6 +127,19 @@ describe("tools/call", () => {
     expect(textOf(zone)).toBe(`Unknown time zone "Mars/Olympus" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   });
 
+  test("a misspelled argument is a tool error naming the closest valid one, not a silent default", async () => {
+    const client = await connect({ "X-Api-Key": acme.apiKey });
+    const tool = (await client.listTools()).tools.find((t) => t.name === "taprain_stats") as Tool;
+    expect(tool.inputSchema.additionalProperties).toBe(false);
+    const result = await callTool(client, "taprain_stats", { range: "7days", countries: "US" });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toBe(
+      "Unknown argument 'countries' for taprain_stats: did you mean 'country'? Valid arguments: range, country, offer, source, timezone, start, end.",
+    );
+    const far = await callTool(client, "taprain_stats", { zzz: 1 });
+    expect(textOf(far)).toBe("Unknown argument 'zzz' for taprain_stats. Valid arguments: range, country, offer, source, timezone, start, end.");
+  });
+
   test("numbers sent as strings and nulls are read as the HTTP API reads query values", async () => {
     const client = await connect({ "X-Api-Key": acme.apiKey });
     const result = await callTool(client, "taprain_stats", { range: "today", country: null, offer: "B" });
