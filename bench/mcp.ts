@@ -3,9 +3,7 @@
 // BENCH_SCALE raw events per family (default 1,000,000). The server cache is on, so the figures show the
 // overhead rather than the SQL; the remote client's own cache is off.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client, InMemoryTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { remoteBackend } from "../mcp-server/backends.ts";
 import { createServer } from "../mcp-server/server.ts";
 import { CATALOG } from "../shared/catalog/index.ts";

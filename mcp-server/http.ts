@@ -1,17 +1,33 @@
-// MCP over Streamable HTTP, stateless: every POST gets its own server and transport, built for the
-// credentials that request carried, and both are closed when the response ends. Plain JSON responses
-// (no SSE stream), since no tool sends progress or server-initiated messages.
+// MCP over Streamable HTTP through the SDK's web-standard handler: 2026-07-28 requests (stateless, with
+// `server/discover`) and 2025-era requests (each answered by a fresh server) on one endpoint. The HTTP
+// face authenticates first and hands the caller in; every request gets a server built for that caller.
+// Answers are plain JSON unless a tool reports progress, which upgrades that one answer to an SSE stream.
 
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { createMcpHandler, type AuthInfo, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 
-export async function handleStreamableHttp(server: McpServer, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.on("close", () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, body);
+export class McpHttpEndpoint<Caller> {
+  /** Which caller an AuthInfo handed to the SDK stands for; the SDK passes it through to the factory. */
+  private readonly callers = new WeakMap<AuthInfo, Caller>();
+  private readonly handler: McpHttpHandler;
+
+  constructor(serverFor: (caller: Caller) => McpServer, onError: (error: Error) => void) {
+    this.handler = createMcpHandler(
+      (ctx) => {
+        const caller = ctx.authInfo ? this.callers.get(ctx.authInfo) : undefined;
+        if (caller === undefined) throw new Error("An MCP request reached the server factory without an authenticated caller.");
+        return serverFor(caller);
+      },
+      { legacy: "stateless", responseMode: "auto", onerror: onError },
+    );
+  }
+
+  /** Serves one HTTP request for an authenticated caller; `auth` describes its credential to the SDK. */
+  handle(request: Request, parsedBody: unknown, caller: Caller, auth: AuthInfo): Promise<Response> {
+    this.callers.set(auth, caller);
+    return this.handler.fetch(request, { authInfo: auth, parsedBody });
+  }
+
+  close(): Promise<void> {
+    return this.handler.close();
+  }
 }

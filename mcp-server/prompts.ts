@@ -1,8 +1,8 @@
 // Prompts that turn the tools into a routine: a weekly KPI review and the investigation of one change.
 // Each step names a tool; steps whose tool the catalog does not have are left out.
 
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { GetPromptResult } from "@modelcontextprotocol/sdk/types.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import type { GetPromptResult } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { AnyEndpoint } from "../shared/catalog/define.ts";
 import { METRICS_URI } from "./resources.ts";

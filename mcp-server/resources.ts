@@ -2,7 +2,7 @@
 // followed by every tool's answer fields as the catalog describes them, so new endpoints appear by themselves.
 
 import { readFileSync } from "node:fs";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { AnyEndpoint } from "../shared/catalog/define.ts";
 

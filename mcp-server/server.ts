@@ -2,7 +2,7 @@
 // around a backend; transports (stdio, Streamable HTTP) only connect it.
 
 import { createRequire } from "node:module";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer } from "@modelcontextprotocol/server";
 import type { AnyEndpoint } from "../shared/catalog/define.ts";
 import { CATALOG } from "../shared/catalog/index.ts";
 import type { ToolBackend } from "./backends.ts";

@@ -1,20 +1,17 @@
-// MCP over stdio (`metrigate mcp`): connects a server to this process's stdin/stdout and resolves when
-// the client closes the connection. Nothing else may write to stdout while it runs.
+// MCP over stdio (`metrigate mcp`): the SDK's stdio entry serves every revision (a 2026-07-28 client's
+// `server/discover` and a 2025-era `initialize`), building a server per connection from the factory.
+// Resolves when the client closes stdin or a signal arrives. Nothing else may write to stdout meanwhile.
 
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { serveStdio as serveSdkStdio } from "@modelcontextprotocol/server/stdio";
 
-export async function serveStdio(server: McpServer): Promise<void> {
-  const transport = new StdioServerTransport();
-  const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
-    // The SDK transport does not notice the end of stdin by itself; a client going away ends it, and so
-    // does a signal, so the caller can close the database cleanly.
-    const stop = () => void server.close();
-    process.stdin.once("end", stop);
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+export async function serveStdio(createServer: () => McpServer): Promise<void> {
+  const handle = serveSdkStdio(() => createServer(), { onerror: (error) => console.error(`metrigate mcp: ${error.message}`) });
+  await new Promise<void>((resolve) => {
+    process.stdin.once("end", resolve);
+    process.stdin.once("close", resolve);
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
   });
-  await server.connect(transport);
-  await closed;
+  await handle.close();
 }

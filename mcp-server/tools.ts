@@ -5,15 +5,7 @@
 // registerTool validates arguments itself and words the errors its own way; here the engine validates,
 // so a bad argument gets exactly the sentence the HTTP API gives for it.
 
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-  type CallToolResult,
-  type Tool,
-} from "@modelcontextprotocol/sdk/types.js";
+import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
 import { closestName } from "../shared/catalog/closest-name.ts";
@@ -46,8 +38,28 @@ function structuredSchema(endpoint: AnyEndpoint): z.ZodType {
   return wrapsBody(endpoint) ? z.object({ result: endpoint.response }) : endpoint.response;
 }
 
+/** JavaScript's safe-integer bounds, which zod writes on every `.int()`: true of any JSON number a client reads, so noise. */
+const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
+
+/**
+ * A JSON Schema without what tells a client nothing: `$schema`, safe-integer bounds, and (in output
+ * schemas) `additionalProperties: false`, since an answer from a vendor's own host may carry more fields.
+ */
+function trimmed(node: unknown, io: "input" | "output"): unknown {
+  if (Array.isArray(node)) return node.map((item) => trimmed(item, io));
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$schema") continue;
+    if ((key === "minimum" || key === "maximum") && typeof value === "number" && SAFE_INTEGER_BOUNDS.has(value)) continue;
+    if (key === "additionalProperties" && value === false && io === "output") continue;
+    out[key] = trimmed(value, io);
+  }
+  return out;
+}
+
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchema"] {
-  return z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }) as Tool["inputSchema"];
+  return trimmed(z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }), io) as Tool["inputSchema"];
 }
 
 /** The arguments' schema, closed: a misspelled name is refused rather than silently ignored. */
@@ -68,9 +80,9 @@ export function toolDefinition(endpoint: AnyEndpoint): Tool {
     inputSchema: inputSchema(endpoint),
     outputSchema: jsonSchema(structuredSchema(endpoint), "output") as Tool["outputSchema"],
     annotations: {
-      title: endpoint.title,
       readOnlyHint: endpoint.readOnly,
       destructiveHint: false,
+      idempotentHint: endpoint.idempotent ?? endpoint.readOnly,
       openWorldHint: false,
     },
   };
@@ -124,11 +136,13 @@ function errorResult(message: string): CallToolResult {
 export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
   const byName = new Map(deps.catalog.map((endpoint) => [endpoint.name, endpoint]));
   const definitions = deps.catalog.map(toolDefinition);
-  server.server.registerCapabilities({ tools: { listChanged: false } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: definitions }));
-  server.server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.server.registerCapabilities({ tools: {} });
+  server.server.setRequestHandler("tools/list", () => ({ tools: definitions }));
+  server.server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
     const endpoint = byName.get(request.params.name);
-    if (!endpoint) throw new McpError(ErrorCode.InvalidParams, `Unknown tool ${request.params.name}.`);
+    if (!endpoint) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; tools/list names the ${byName.size} tools.`);
+    }
     const args = request.params.arguments ?? {};
     const unknown = unknownArgumentMessage(endpoint, args);
     if (unknown) return errorResult(unknown);

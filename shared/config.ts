@@ -14,6 +14,8 @@ export interface Config {
   cacheTtlSeconds: number;
   /** Origin of links the server hands out (export downloads); unset: the address it listens on. */
   publicUrl: string | undefined;
+  /** Browser origins (host names) allowed to call /mcp besides loopback and the public URL's host. */
+  mcpAllowedOrigins: string[];
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -39,5 +41,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     cacheTtlSeconds: integer("METRIGATE_CACHE_TTL", env.METRIGATE_CACHE_TTL, 60, 0, 86_400),
     publicUrl: env.METRIGATE_PUBLIC_URL || undefined,
+    mcpAllowedOrigins: (env.METRIGATE_MCP_ORIGINS ?? "")
+      .split(",")
+      .map((name) => name.trim())
+      .filter((name) => name !== ""),
   };
 }

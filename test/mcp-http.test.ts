@@ -1,9 +1,7 @@
 // MCP over Streamable HTTP at /mcp of a real server, with the SDK's own client: every catalog tool
 // against the HTTP API, credentials and family rules, workspace isolation, rate limits, large answers.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { Client, StreamableHTTPClientTransport, type Tool } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CATALOG, endpointByName } from "../shared/catalog/index.ts";
 import {
@@ -159,7 +157,7 @@ describe("credentials", () => {
       error: "unauthorized",
       message: "Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>.",
     });
-    await expect(connect({})).rejects.toMatchObject({ code: 401, message: expect.stringContaining("Missing credentials") });
+    await expect(connect({})).rejects.toMatchObject({ status: 401, message: expect.stringContaining("Missing credentials") });
   });
 
   test("an invalid key or token is refused with 401, a JWT and key of two workspaces too", async () => {
@@ -172,7 +170,7 @@ describe("credentials", () => {
     const frozen = await server.workspace("frozen");
     await server.runtime.accounts.setSuspended("frozen", true);
     await expect(connect({ "X-Api-Key": frozen.apiKey })).rejects.toMatchObject({
-      code: 403,
+      status: 403,
       message: expect.stringContaining('Workspace \\"frozen\\" is suspended.'),
     });
   });

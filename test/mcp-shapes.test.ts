@@ -2,8 +2,7 @@
 // whose body is a bare JSON list (structuredContent must be an object, so it comes as {"result": [...]}),
 // and such a list too large for one result.
 
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
 import { localBackend } from "../mcp-server/backends.ts";

@@ -1,11 +1,21 @@
 // POST /mcp (CONTRACT §12): the MCP server over Streamable HTTP, authenticated with the API's own
 // credentials. The caller's JWT and/or API key pick the workspace; each tool then applies its family's rule.
+// Before anything else the request's Origin (and, on a loopback bind, its Host) is checked against DNS
+// rebinding, and the body is parsed here so malformed JSON gets JSON-RPC's -32700 rather than a 400 page.
 
-import type { FastifyInstance, FastifyRequest } from "fastify";
-import { handleStreamableHttp } from "../../mcp-server/http.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import {
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  originValidationResponse,
+  type AuthInfo,
+} from "@modelcontextprotocol/server";
 import { localBackend, type LocalCaller } from "../../mcp-server/backends.ts";
+import { McpHttpEndpoint } from "../../mcp-server/http.ts";
 import { createServer } from "../../mcp-server/server.ts";
 import type { Accounts } from "../../shared/auth/accounts.ts";
+import type { Config } from "../../shared/config.ts";
 import { Forbidden, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authorization, header } from "../credentials.ts";
@@ -33,15 +43,61 @@ async function mcpCaller(accounts: Accounts, request: FastifyRequest): Promise<L
   return { kind: "credentials", workspace, jwt, apiKey };
 }
 
+const LOOPBACK_BINDS = new Set(["127.0.0.1", "localhost", "::1"]);
+
+/**
+ * Browsers send Origin; MCP clients that are not web pages send none and pass. Allowed origins: loopback
+ * ones, the public URL's host, and METRIGATE_MCP_ORIGINS. On a loopback bind the Host header must name
+ * loopback (or the public URL's host) too, which is what defeats a DNS-rebound page on this machine.
+ */
+export function mcpOriginRules(config: Config): { origins: string[]; hosts: string[] | undefined } {
+  const publicHost = config.publicUrl ? [new URL(config.publicUrl).hostname] : [];
+  return {
+    origins: [...localhostAllowedOrigins(), ...publicHost, ...config.mcpAllowedOrigins],
+    hosts: LOOPBACK_BINDS.has(config.host) ? [...localhostAllowedHostnames(), ...publicHost] : undefined,
+  };
+}
+
+/** The Fastify request as a web-standard Request (headers and raw body), the SDK handler's input. */
+function webRequest(request: FastifyRequest, body: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  return new Request(`http://${request.host}${request.url}`, { method: request.method, headers, body });
+}
+
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
+  return reply.code(status).type("application/json").send({ jsonrpc: "2.0", id: null, error: { code, message } });
+}
+
 export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   routes.add("POST", "/mcp");
-  app.post("/mcp", async (request, reply) => {
-    const caller = await mcpCaller(runtime.accounts, request);
-    const server = createServer({
-      backend: localBackend(runtime, caller),
-      logError: (message) => request.log.error({ err: { message } }, "mcp tool failed"),
+  const endpoint = new McpHttpEndpoint<LocalCaller>(
+    (caller) => createServer({ backend: localBackend(runtime, caller), logError: (message) => app.log.error({ err: { message } }, "mcp tool failed") }),
+    (error) => app.log.warn({ err: { message: error.message } }, "mcp request rejected"),
+  );
+  app.addHook("onClose", () => endpoint.close());
+  const rules = mcpOriginRules(runtime.config);
+
+  // A scope of its own, so JSON arrives as text here and nowhere else.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser("application/json");
+    scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => done(null, body));
+    scope.post("/mcp", async (request, reply) => {
+      const web = webRequest(request, typeof request.body === "string" ? request.body : "");
+      const refused = originValidationResponse(web, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(web, rules.hosts) : undefined);
+      if (refused) return reply.send(refused);
+      const caller = await mcpCaller(runtime.accounts, request);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(typeof request.body === "string" ? request.body : "");
+      } catch (e) {
+        return jsonRpcError(reply, 400, -32700, `Parse error: the request body is not valid JSON (${(e as Error).message}).`);
+      }
+      const auth: AuthInfo = { token: "", clientId: caller.workspace.id, scopes: [] };
+      return reply.send(await endpoint.handle(web, parsed, caller, auth));
     });
-    reply.hijack();
-    await handleStreamableHttp(server, request.raw, reply.raw, request.body);
   });
 }

@@ -30,7 +30,7 @@ export const mcp: Command = {
       if (apiKey || token) throw new UsageError("--api-key and --token go with --url (remote mode).");
       await withRuntime(ctx.env, async (runtime) => {
         const found = await runtime.accounts.requireWorkspace(workspace ?? DEMO_WORKSPACE);
-        await serveStdio(createServer({ backend: localBackend(runtime, { kind: "operator", workspace: found }) }));
+        await serveStdio(() => createServer({ backend: localBackend(runtime, { kind: "operator", workspace: found }) }));
       });
       return 0;
     }
@@ -42,7 +42,7 @@ export const mcp: Command = {
       onRateLimited: ({ waitMs }) => console.error(`metrigate: rate limited by ${url}; waiting ${Math.ceil(waitMs / 1000)} s`),
     });
     try {
-      await serveStdio(createServer({ backend: remoteBackend(client) }));
+      await serveStdio(() => createServer({ backend: remoteBackend(client) }));
     } finally {
       await client.close();
     }

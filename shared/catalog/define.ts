@@ -49,6 +49,8 @@ export interface EndpointDefinition<P extends ParamsSchema = ParamsSchema, R ext
   /** The wire body of a successful response. */
   response: R;
   readOnly: boolean;
+  /** Calling twice with the same arguments does what calling once does (default: `readOnly`). */
+  idempotent?: boolean;
   /** Results may be served from the result cache (CONTRACT §6). */
   cacheable: boolean;
   /** Plans allowed to call the endpoint; absent: every plan. */

@@ -1,9 +1,8 @@
 // Shared by the MCP tests: a small hand-made data set for every family, the argument sets each catalog
 // tool is called with (read from the tool's listed input schema), and the plain HTTP call it must match.
 
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { CallToolResult, Client, Tool } from "@modelcontextprotocol/client";
 import { expect } from "vitest";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import type { Credentials, TestServer } from "./server.ts";
 

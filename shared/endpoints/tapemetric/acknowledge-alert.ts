@@ -17,6 +17,7 @@ export const acknowledgeAlertEndpoint = defineEndpoint({
   params,
   response: alertSchema,
   readOnly: false,
+  idempotent: true,
   cacheable: false,
   async compute(ctx, p) {
     await ctx.store.exec("UPDATE tm_alerts SET acknowledged = true WHERE workspace_id = $ws AND id = $id", { id: p.id });
