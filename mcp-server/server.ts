@@ -41,5 +41,7 @@ export function createServer(deps: ServerDeps): McpServer {
   });
   registerMetricsResource(server, catalog);
   registerPrompts(server, catalog);
+  // The SDK advertises list changes for resources and prompts; a stateless server never sends them.
+  server.server.registerCapabilities({ resources: { listChanged: false }, prompts: { listChanged: false } });
   return server;
 }

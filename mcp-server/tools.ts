@@ -41,19 +41,38 @@ function structuredSchema(endpoint: AnyEndpoint): z.ZodType {
 /** JavaScript's safe-integer bounds, which zod writes on every `.int()`: true of any JSON number a client reads, so noise. */
 const SAFE_INTEGER_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
 
+/** `anyOf: [{type: X}, {type: "null"}]` (zod's nullable) as the shorter `type: [X, "null"]` when X carries nothing else. */
+function nullableType(options: unknown): string[] | undefined {
+  if (!Array.isArray(options) || options.length !== 2) return undefined;
+  const types = options.map((option: unknown) =>
+    option !== null && typeof option === "object" && Object.keys(option).length === 1 && "type" in option && typeof option.type === "string"
+      ? option.type
+      : undefined,
+  );
+  return types.every((t) => t !== undefined) && types.includes("null") ? types : undefined;
+}
+
 /**
- * A JSON Schema without what tells a client nothing: `$schema`, safe-integer bounds, and (in output
- * schemas) `additionalProperties: false`, since an answer from a vendor's own host may carry more fields.
+ * A JSON Schema without what tells a client nothing: `$schema`, safe-integer bounds, and in output schemas
+ * `additionalProperties: false` (an answer from a vendor's own host may carry more fields) and a field
+ * description already given higher up (row lists repeat the summary's metrics; metrigate://metrics has them all).
  */
-function trimmed(node: unknown, io: "input" | "output"): unknown {
-  if (Array.isArray(node)) return node.map((item) => trimmed(item, io));
+function trimmed(node: unknown, io: "input" | "output", seen = new Set<string>()): unknown {
+  if (Array.isArray(node)) return node.map((item) => trimmed(item, io, seen));
   if (node === null || typeof node !== "object") return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === "$schema") continue;
     if ((key === "minimum" || key === "maximum") && typeof value === "number" && SAFE_INTEGER_BOUNDS.has(value)) continue;
-    if (key === "additionalProperties" && value === false && io === "output") continue;
-    out[key] = trimmed(value, io);
+    if (io === "output" && key === "additionalProperties" && value === false) continue;
+    if (io === "output" && key === "description" && typeof value === "string") {
+      if (seen.has(value)) continue;
+      seen.add(value);
+    }
+    const kept = trimmed(value, io, seen);
+    const nullable = key === "anyOf" ? nullableType(kept) : undefined;
+    if (nullable) out.type = nullable;
+    else out[key] = kept;
   }
   return out;
 }
@@ -141,7 +160,9 @@ export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
   server.server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
     const endpoint = byName.get(request.params.name);
     if (!endpoint) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"; tools/list names the ${byName.size} tools.`);
+      const suggestion = closestName(request.params.name, [...byName.keys()]);
+      const hint = suggestion ? `: did you mean "${suggestion}"?` : ".";
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"${hint} tools/list names the ${byName.size} tools.`);
     }
     const args = request.params.arguments ?? {};
     const unknown = unknownArgumentMessage(endpoint, args);

@@ -12,6 +12,7 @@ import {
   type AuthInfo,
 } from "@modelcontextprotocol/server";
 import { localBackend, type LocalCaller } from "../../mcp-server/backends.ts";
+import { toolsCallParamsProblem } from "../../mcp-server/call-params.ts";
 import { McpHttpEndpoint } from "../../mcp-server/http.ts";
 import { createServer } from "../../mcp-server/server.ts";
 import type { Accounts } from "../../shared/auth/accounts.ts";
@@ -68,8 +69,13 @@ function webRequest(request: FastifyRequest, body: string): Request {
   return new Request(`http://${request.host}${request.url}`, { method: request.method, headers, body });
 }
 
-function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string): FastifyReply {
-  return reply.code(status).type("application/json").send({ jsonrpc: "2.0", id: null, error: { code, message } });
+function jsonRpcError(reply: FastifyReply, status: number, code: number, message: string, id: string | number | null = null): FastifyReply {
+  return reply.code(status).type("application/json").send({ jsonrpc: "2.0", id, error: { code, message } });
+}
+
+function idOf(message: unknown): string | number | null {
+  const id = message !== null && typeof message === "object" && "id" in message ? message.id : null;
+  return typeof id === "string" || typeof id === "number" ? id : null;
 }
 
 export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
@@ -96,6 +102,8 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
       } catch (e) {
         return jsonRpcError(reply, 400, -32700, `Parse error: the request body is not valid JSON (${(e as Error).message}).`);
       }
+      const problem = toolsCallParamsProblem(parsed);
+      if (problem) return jsonRpcError(reply, 200, -32602, problem, idOf(parsed));
       const auth: AuthInfo = { token: "", clientId: caller.workspace.id, scopes: [] };
       return reply.send(await endpoint.handle(web, parsed, caller, auth));
     });
