@@ -4,13 +4,14 @@
 import type { Principal, Workspace } from "../shared/auth/accounts.ts";
 import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
 import { parseParams } from "../shared/catalog/params.ts";
-import type { RemoteClient } from "../shared/client/remote.ts";
+import type { CallOptions, RemoteClient } from "../shared/client/remote.ts";
 import type { Engine } from "../shared/engine.ts";
 import { Unauthorized } from "../shared/errors.ts";
 import type { RateLimits } from "../shared/limits/rate-limits.ts";
 
 export interface ToolBackend {
-  call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown>;
+  /** `options` matter only where a call can wait (remote mode): progress while waiting, cancellation. */
+  call(endpoint: AnyEndpoint, params: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
 }
 
 /**
@@ -66,10 +67,10 @@ export function localBackend(deps: { engine: Engine; limits: RateLimits }, calle
  */
 export function remoteBackend(client: RemoteClient): ToolBackend {
   return {
-    async call(endpoint, params) {
+    async call(endpoint, params, options) {
       if (!client.canCall(endpoint)) throw missingCredential(endpoint.family);
       parseParams(endpoint.params, params);
-      return client.call(endpoint, params);
+      return client.call(endpoint, params, options);
     },
   };
 }

@@ -5,12 +5,13 @@
 // registerTool validates arguments itself and words the errors its own way; here the engine validates,
 // so a bad argument gets exactly the sentence the HTTP API gives for it.
 
-import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type Tool } from "@modelcontextprotocol/server";
+import { ProtocolError, ProtocolErrorCode, type CallToolResult, type McpServer, type ServerContext, type Tool } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
 import { closestName } from "../shared/catalog/closest-name.ts";
 import { baseTypeName, coerceQuery } from "../shared/catalog/params.ts";
 import { isMetrigateError } from "../shared/errors.ts";
+import type { CallOptions } from "../shared/client/remote.ts";
 import type { ToolBackend } from "./backends.ts";
 import { renderText } from "./render.ts";
 import { fitStructured, type ListCut } from "./result-budget.ts";
@@ -152,12 +153,34 @@ function errorResult(message: string): CallToolResult {
   return { content: [{ type: "text", text: message }], isError: true };
 }
 
+/**
+ * While a remote call waits for its rate-limit window, the client hears about it as progress (when it sent
+ * a progress token) and can cancel it; a cancelled call that has not been sent yet is dropped.
+ */
+function waitingOptions(ctx: ServerContext): CallOptions {
+  const token = ctx.mcpReq._meta?.progressToken;
+  let reports = 0;
+  return {
+    signal: ctx.mcpReq.signal,
+    onWaiting:
+      token === undefined
+        ? undefined
+        : (secondsLeft) => {
+            reports++;
+            void ctx.mcpReq.notify({
+              method: "notifications/progress",
+              params: { progressToken: token, progress: reports, message: `Waiting for the rate limit window: about ${secondsLeft} s.` },
+            });
+          },
+  };
+}
+
 export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
   const byName = new Map(deps.catalog.map((endpoint) => [endpoint.name, endpoint]));
   const definitions = deps.catalog.map(toolDefinition);
   server.server.registerCapabilities({ tools: {} });
   server.server.setRequestHandler("tools/list", () => ({ tools: definitions }));
-  server.server.setRequestHandler("tools/call", async (request): Promise<CallToolResult> => {
+  server.server.setRequestHandler("tools/call", async (request, ctx): Promise<CallToolResult> => {
     const endpoint = byName.get(request.params.name);
     if (!endpoint) {
       const suggestion = closestName(request.params.name, [...byName.keys()]);
@@ -168,7 +191,7 @@ export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
     const unknown = unknownArgumentMessage(endpoint, args);
     if (unknown) return errorResult(unknown);
     try {
-      const body = await deps.backend.call(endpoint, endpointParams(endpoint, args));
+      const body = await deps.backend.call(endpoint, endpointParams(endpoint, args), waitingOptions(ctx));
       return toolResult(endpoint, body, deps.maxResultChars);
     } catch (e) {
       if (isMetrigateError(e) && e.kind !== "internal") return errorResult(e.message);

@@ -147,3 +147,57 @@ describe("against a server whose window outlasts a loaded machine's requests", (
     expect(waits[0]).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe("waiting for a window: capped, reported, cancellable", () => {
+  let server: TestServer;
+  let acme: Credentials;
+
+  beforeAll(async () => {
+    server = await startTestServer({ now: NOW, limitPolicies: { api_key: { name: "key", quota: 1, windowMs: 4000 } } });
+    acme = await server.workspace("acme");
+    await seedRows(server, "acme", ACME_ROWS);
+  });
+  afterAll(() => server.close());
+
+  test("a wait longer than the cap is a tool error with the host and the retry time, at once", async () => {
+    const apiKey = await server.runtime.accounts.createApiKey("acme");
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 500, cacheTtlSeconds: 0 });
+    expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
+    const started = Date.now();
+    const over = await callTool(client, "taprain_stats", { range: "hour" });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(over.isError).toBe(true);
+    const host = new URL(server.url).host;
+    expect(textOf(over)).toMatch(new RegExp(`^rate limited by ${host.replace(/\./g, "\\.")}; retry in [1-5] s\\.$`));
+  });
+
+  test("a wait within the cap sends progress notifications, then answers", async () => {
+    const apiKey = await server.runtime.accounts.createApiKey("acme");
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 30_000, cacheTtlSeconds: 0 });
+    expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
+    const progress: string[] = [];
+    const result = await client.callTool(
+      { name: "taprain_stats", arguments: { range: "hour" } },
+      { onprogress: (p) => progress.push(p.message ?? "") },
+    );
+    expect(result.isError ?? false).toBe(false);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress[0]).toMatch(/^Waiting for the rate limit window: about [1-5] s\.$/);
+  });
+
+  test("a call cancelled while it waits is never sent", async () => {
+    const apiKey = await server.runtime.accounts.createApiKey("acme");
+    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 30_000, cacheTtlSeconds: 0 });
+    expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
+    const abort = new AbortController();
+    const waiting = client.callTool({ name: "taprain_stats", arguments: { range: "hour" } }, { signal: abort.signal });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    abort.abort();
+    await expect(waiting).rejects.toThrow();
+    // Had the cancelled call gone out when its window opened, this one (quota 1) would be a 429.
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    const check = await server.get("/api/v1/stats", { "X-Api-Key": apiKey });
+    expect(check.status).toBe(200);
+    expect(check.headers.get("ratelimit-remaining")).toBe("0");
+  });
+});

@@ -39,6 +39,8 @@ export const mcp: Command = {
     const client = new RemoteClient({
       baseUrl: url,
       credentials: { apiKey, token },
+      // Clients give up on a call after about 60 s; past half of that, an answer with the retry time is better.
+      maxWaitMs: 30_000,
       onRateLimited: ({ waitMs }) => console.error(`metrigate: rate limited by ${url}; waiting ${Math.ceil(waitMs / 1000)} s`),
     });
     try {

@@ -29,6 +29,11 @@ export interface RemoteClientOptions {
   minTime?: number;
   /** 429 answers retried after their Retry-After before giving up (default 5). */
   maxRetries?: number;
+  /**
+   * Longest a call may wait for its credential's window, in milliseconds (default: no bound). A call that
+   * would wait longer fails at once with RateLimited "rate limited by <host>; retry in N s".
+   */
+  maxWaitMs?: number;
   /** Told each time the server said 429 and the client waits (for a log line). */
   onRateLimited?(info: { waitMs: number; url: string }): void;
   fetch?: typeof fetch;
@@ -54,8 +59,22 @@ function numberHeader(response: Response, name: string): number | undefined {
   return response.headers.has(name) && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
+/** What one call may be told and asked while it waits for its turn. */
+export interface CallOptions {
+  /** Aborting drops the call if it has not been sent yet. */
+  signal?: AbortSignal;
+  /** Called about every `WAIT_REPORT_MS` while the call waits, with the seconds still to wait. */
+  onWaiting?(secondsLeft: number): void;
+}
+
+/** How often a waiting call reports that it is still waiting. */
+const WAIT_REPORT_MS = 5000;
+
 interface Lane {
   limiter: Bottleneck;
+  /** When the limiter was made: its reservoir refills at every whole window after this instant. */
+  createdAt: number;
+  windowMs: number;
   /** No call of this credential leaves before this instant: the server said its window is used up. */
   readyAt: number;
 }
@@ -76,14 +95,14 @@ export class RemoteClient {
   }
 
   /** The endpoint's JSON body; an error answer becomes a MetrigateError with the server's own sentence. */
-  async call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown> {
+  async call(endpoint: AnyEndpoint, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
     const request = buildRequest(this.options.baseUrl, endpoint, params, this.options.credentials);
     const kind = credentialKindOf(request.headers) ?? "anonymous";
     const key = endpoint.readOnly && endpoint.cacheable ? this.cache.key(kind, endpoint.name, [request.url, request.body]) : null;
     const cached = key ? this.cache.get<unknown>(key) : undefined;
     if (cached !== undefined) return cached;
 
-    const { status, retryAfter, body } = await this.send(request, kind);
+    const { status, retryAfter, body } = await this.send(request, kind, options);
     if (status >= 200 && status < 300) {
       if (key) this.cache.set(key, body);
       // A call that changed data (acknowledge, export) makes every remembered answer suspect.
@@ -95,12 +114,14 @@ export class RemoteClient {
     throw new MetrigateError(KIND_BY_STATUS.get(status) ?? "internal", message);
   }
 
-  /** Runs the request in its credential's lane, retrying 429s after Retry-After. */
-  private async send(request: HttpRequest, kind: string): Promise<{ status: number; retryAfter?: number; body: unknown }> {
+  /** Runs the request in its credential's lane, retrying 429s after Retry-After, within `maxWaitMs` in all. */
+  private async send(request: HttpRequest, kind: string, options: CallOptions): Promise<{ status: number; retryAfter?: number; body: unknown }> {
     const lane = this.lane(kind);
     const maxRetries = this.options.maxRetries ?? 5;
+    const deadline = Date.now() + (this.options.maxWaitMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 0; ; attempt++) {
-      const response = await lane.limiter.schedule(() => this.fetchWhenReady(lane, request));
+      await this.waitForTurn(lane, request, deadline, options);
+      const response = await lane.limiter.schedule(() => this.fetchWhenReady(lane, request, deadline, options));
       const retryAfter = numberHeader(response, "Retry-After");
       const body = await this.bodyOf(response);
       if (response.status !== 429 || attempt >= maxRetries) return { status: response.status, retryAfter, body };
@@ -110,9 +131,46 @@ export class RemoteClient {
     }
   }
 
-  private async fetchWhenReady(lane: Lane, request: HttpRequest): Promise<Response> {
-    const wait = lane.readyAt - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  /**
+   * Before queueing: when the lane's own count is used up, the call would sit in the queue until the next
+   * window; when that is past the deadline, fail now rather than hold the caller past its own timeout.
+   */
+  private async waitForTurn(lane: Lane, request: HttpRequest, deadline: number, options: CallOptions): Promise<void> {
+    const reservoir = await lane.limiter.currentReservoir();
+    if (reservoir !== null && reservoir <= 0) {
+      const sinceStart = Date.now() - lane.createdAt;
+      const nextWindow = lane.createdAt + Math.ceil((sinceStart + 1) / lane.windowMs) * lane.windowMs;
+      lane.readyAt = Math.max(lane.readyAt, nextWindow);
+    }
+    await this.sleepUntil(lane.readyAt, request, deadline, options);
+  }
+
+  /** Waits until `instant`, reporting progress and honouring the caller's abort; fails when past the deadline. */
+  private async sleepUntil(instant: number, request: HttpRequest, deadline: number, options: CallOptions): Promise<void> {
+    if (instant > deadline) {
+      const seconds = Math.ceil((instant - Date.now()) / 1000);
+      throw new RateLimited(seconds, `rate limited by ${new URL(request.url).host}; retry in ${seconds} s.`);
+    }
+    while (Date.now() < instant) {
+      if (options.signal?.aborted) throw new MetrigateError("invalid_parameter", "The call was cancelled before it was sent.");
+      options.onWaiting?.(Math.ceil((instant - Date.now()) / 1000));
+      const step = Math.min(WAIT_REPORT_MS, instant - Date.now());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, step);
+        function done(): void {
+          clearTimeout(timer);
+          options.signal?.removeEventListener("abort", done);
+          resolve();
+        }
+        options.signal?.addEventListener("abort", done, { once: true });
+      });
+    }
+  }
+
+  private async fetchWhenReady(lane: Lane, request: HttpRequest, deadline: number, options: CallOptions): Promise<Response> {
+    await this.sleepUntil(lane.readyAt, request, deadline, options);
+    // Cancelled while queued: the request is never sent.
+    if (options.signal?.aborted) throw new MetrigateError("invalid_parameter", "The call was cancelled before it was sent.");
     let response: Response;
     try {
       response = await this.fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
@@ -149,6 +207,8 @@ export class RemoteClient {
         maxConcurrent: this.options.maxConcurrent ?? 4,
         minTime: this.options.minTime ?? 100,
       }),
+      createdAt: Date.now(),
+      windowMs: limit.windowMs,
       readyAt: 0,
     };
     this.lanes.set(kind, lane);
