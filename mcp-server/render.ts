@@ -1,10 +1,7 @@
-// The compact text of a tool result: `name: value` lines for figures and pipe tables for lists, written
-// within a character budget so a long list is cut with a note instead of crowding out everything else.
+// The compact text of a tool result: `name: value` lines for figures and pipe tables for lists. It shows
+// exactly the rows of the structured body it renders; result-budget.ts decides how many rows that is.
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Room kept for the notes that say what was cut. */
-const NOTE_ROOM = 400;
 
 function isScalar(value: Json): value is null | boolean | number | string {
   return value === null || typeof value !== "object";
@@ -33,73 +30,50 @@ function isFlat(value: { [key: string]: Json }): boolean {
 
 class Writer {
   private readonly lines: string[] = [];
-  private used = 0;
-  readonly cuts: string[] = [];
 
-  constructor(private readonly budget: number) {}
-
-  /** Adds a line when it fits; false once the budget is spent. */
-  tryLine(text: string): boolean {
-    if (this.used + text.length + 1 > this.budget - NOTE_ROOM) return false;
+  line(text: string): void {
     this.lines.push(text);
-    this.used += text.length + 1;
-    return true;
-  }
-
-  /** Adds a line, or notes that `label` was left out. */
-  line(label: string, text: string): void {
-    if (!this.tryLine(text)) this.cuts.push(`[text cut: ${label} not shown]`);
   }
 
   text(): string {
-    return [...this.lines, ...this.cuts].join("\n");
+    return this.lines.join("\n");
   }
 }
 
 function table(writer: Writer, label: string, rows: Json[]): void {
   if (rows.length === 0) {
-    writer.line(label, `${label}: (none)`);
+    writer.line(`${label}: (none)`);
     return;
   }
   if (rows.every(isScalar)) {
-    writer.line(label, `${label}: ${rows.map((v) => cell(v)).join(", ")}`);
+    writer.line(`${label}: ${rows.map((v) => cell(v)).join(", ")}`);
     return;
   }
   const columns = [...new Set(rows.flatMap((row) => (isRecord(row) ? Object.keys(row) : ["value"])))];
-  const heading = `${label} (${rows.length} row${rows.length === 1 ? "" : "s"}):`;
-  if (!writer.tryLine(heading) || !writer.tryLine(columns.join(" | "))) {
-    writer.cuts.push(`[text cut: ${label} (${rows.length} rows) not shown]`);
-    return;
-  }
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const text = isRecord(row) ? columns.map((c) => cell(row[c])).join(" | ") : cell(row);
-    if (!writer.tryLine(text)) {
-      writer.cuts.push(`[text cut: ${label} shows ${i} of ${rows.length} rows here]`);
-      return;
-    }
-  }
+  writer.line(`${label} (${rows.length} row${rows.length === 1 ? "" : "s"}):`);
+  writer.line(columns.join(" | "));
+  for (const row of rows) writer.line(isRecord(row) ? columns.map((c) => cell(row[c])).join(" | ") : cell(row));
 }
 
 function section(writer: Writer, label: string, value: Json): void {
   if (isScalar(value)) {
-    writer.line(label, `${label}: ${scalarText(value)}`);
+    writer.line(`${label}: ${scalarText(value)}`);
   } else if (Array.isArray(value)) {
     table(writer, label, value);
   } else if (isFlat(value)) {
     const pairs = Object.entries(value).map(([k, v]) => `${k}=${cell(v)}`);
-    writer.line(label, `${label}: ${pairs.join(" ")}`);
+    writer.line(`${label}: ${pairs.join(" ")}`);
   } else {
     // Scalars first on one line, then each nested part under a dotted name.
     const flat = Object.entries(value).filter(([, v]) => isScalar(v));
-    if (flat.length > 0) writer.line(label, `${label}: ${flat.map(([k, v]) => `${k}=${cell(v)}`).join(" ")}`);
+    if (flat.length > 0) writer.line(`${label}: ${flat.map(([k, v]) => `${k}=${cell(v)}`).join(" ")}`);
     for (const [k, v] of Object.entries(value)) if (!isScalar(v)) section(writer, `${label}.${k}`, v);
   }
 }
 
-/** Renders a JSON object in at most `budget` characters; what did not fit is named at the end. */
-export function renderText(body: Record<string, unknown>, budget: number): string {
-  const writer = new Writer(budget);
+/** Renders a JSON object: scalars first, then nested parts and tables. */
+export function renderText(body: Record<string, unknown>): string {
+  const writer = new Writer();
   const entries = Object.entries(body as { [key: string]: Json });
   for (const [k, v] of entries) if (isScalar(v)) section(writer, k, v);
   for (const [k, v] of entries) if (!isScalar(v)) section(writer, k, v);

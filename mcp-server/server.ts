@@ -8,15 +8,15 @@ import { CATALOG } from "../shared/catalog/index.ts";
 import type { ToolBackend } from "./backends.ts";
 import { registerPrompts } from "./prompts.ts";
 import { METRICS_URI, registerMetricsResource } from "./resources.ts";
-import { DEFAULT_RESULT_CHARS } from "./result-budget.ts";
+import { DEFAULT_RESULT_TOKENS } from "./result-budget.ts";
 import { registerCatalogTools } from "./tools.ts";
 
 export interface ServerDeps {
   backend: ToolBackend;
   /** Where unexpected failures are reported; default stderr. */
   logError?(message: string): void;
-  /** Characters one tool result may take, JSON and text together (default about 25,000 tokens). */
-  maxResultChars?: number;
+  /** Estimated tokens one tool result may take, JSON and text together (default 24,000). */
+  maxResultTokens?: number;
   /** The endpoints to offer (default the whole catalog). */
   catalog?: readonly AnyEndpoint[];
 }
@@ -27,7 +27,7 @@ const INSTRUCTIONS = [
   "Metrigate answers analytics questions about one workspace through three APIs:",
   "tapemetric_* (streaming video), taprain_* (affiliate conversions) and cdp_* (customer data platform).",
   `Each tool returns the API's JSON as structured content and a compact text table. Definitions: ${METRICS_URI}.`,
-  "List tools take limit/offset; prefer a narrower request to a larger one.",
+  "List tools take limit/offset; an answer too long for one result says so and names the call (page_list, page_offset) for the rest.",
 ].join(" ");
 
 export function createServer(deps: ServerDeps): McpServer {
@@ -36,7 +36,7 @@ export function createServer(deps: ServerDeps): McpServer {
   registerCatalogTools(server, {
     backend: deps.backend,
     catalog,
-    maxResultChars: deps.maxResultChars ?? DEFAULT_RESULT_CHARS,
+    maxResultTokens: deps.maxResultTokens ?? DEFAULT_RESULT_TOKENS,
     logError: deps.logError ?? ((message) => console.error(message)),
   });
   registerMetricsResource(server, catalog);

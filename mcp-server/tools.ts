@@ -14,13 +14,14 @@ import { isMetrigateError } from "../shared/errors.ts";
 import type { CallOptions } from "../shared/client/remote.ts";
 import type { ToolBackend } from "./backends.ts";
 import { renderText } from "./render.ts";
-import { fitStructured, type ListCut } from "./result-budget.ts";
+import { applyPage, listPaths, pageNote, pagingProperties, takePageRequest } from "./paging.ts";
+import { fitResult } from "./result-budget.ts";
 
 export interface ToolDeps {
   backend: ToolBackend;
   catalog: readonly AnyEndpoint[];
-  /** Characters one result may take, JSON and text together. */
-  maxResultChars: number;
+  /** Estimated tokens one result may take, JSON and text together. */
+  maxResultTokens: number;
   /** Where unexpected failures are reported (never stdout in stdio mode). */
   logError(message: string): void;
 }
@@ -82,9 +83,11 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Tool["inputSchem
   return trimmed(z.toJSONSchema(schema, { target: "draft-7", io, unrepresentable: "any" }), io) as Tool["inputSchema"];
 }
 
-/** The arguments' schema, closed: a misspelled name is refused rather than silently ignored. */
-function inputSchema(endpoint: AnyEndpoint): Tool["inputSchema"] {
-  return { ...jsonSchema(endpoint.params, "input"), additionalProperties: false };
+/** The arguments' schema, closed (a misspelled name is refused rather than ignored), plus the paging arguments. */
+function inputSchema(endpoint: AnyEndpoint, lists: readonly string[]): Tool["inputSchema"] {
+  const schema = jsonSchema(endpoint.params, "input");
+  const properties = { ...schema.properties, ...(lists.length > 0 ? pagingProperties(lists) : {}) };
+  return { ...schema, properties, additionalProperties: false };
 }
 
 /** Definitions are derived once per endpoint: /mcp builds a server for every request. */
@@ -93,12 +96,13 @@ const DEFINITIONS = new WeakMap<AnyEndpoint, Tool>();
 export function toolDefinition(endpoint: AnyEndpoint): Tool {
   const known = DEFINITIONS.get(endpoint);
   if (known) return known;
+  const outputSchema = jsonSchema(structuredSchema(endpoint), "output") as NonNullable<Tool["outputSchema"]>;
   const definition: Tool = {
     name: endpoint.name,
     title: endpoint.title,
     description: `${endpoint.description} Same answer as ${endpoint.method} ${endpoint.path} of the ${FAMILY_NAMES[endpoint.family]} API.`,
-    inputSchema: inputSchema(endpoint),
-    outputSchema: jsonSchema(structuredSchema(endpoint), "output") as Tool["outputSchema"],
+    inputSchema: inputSchema(endpoint, listPaths(outputSchema)),
+    outputSchema,
     annotations: {
       readOnlyHint: endpoint.readOnly,
       destructiveHint: false,
@@ -121,31 +125,33 @@ function endpointParams(endpoint: AnyEndpoint, args: Record<string, unknown>): R
 }
 
 /** The sentence for the first argument the tool does not know, naming the closest known one; undefined when all are known. */
-export function unknownArgumentMessage(endpoint: AnyEndpoint, args: Record<string, unknown>): string | undefined {
-  const known = Object.keys(endpoint.params.shape);
+export function unknownArgumentMessage(tool: Tool, args: Record<string, unknown>): string | undefined {
+  const known = Object.keys(tool.inputSchema.properties ?? {});
   const unknown = Object.keys(args).find((name) => !known.includes(name));
   if (unknown === undefined) return undefined;
   const suggestion = closestName(unknown, known);
-  const valid = known.length > 0 ? `Valid arguments: ${known.join(", ")}.` : `${endpoint.name} takes no arguments.`;
-  return `Unknown argument '${unknown}' for ${endpoint.name}${suggestion ? `: did you mean '${suggestion}'?` : "."} ${valid}`;
+  const valid = known.length > 0 ? `Valid arguments: ${known.join(", ")}.` : `${tool.name} takes no arguments.`;
+  return `Unknown argument '${unknown}' for ${tool.name}${suggestion ? `: did you mean '${suggestion}'?` : "."} ${valid}`;
 }
 
-function pagingHint(endpoint: AnyEndpoint): string {
-  const names = Object.keys(endpoint.params.shape);
-  if (names.includes("offset")) return `Page with limit and offset to get the rest.`;
-  return names.length > 0 ? `Narrow the request (${names.join(", ")}) to get the rest.` : "";
-}
+/** Tokens kept free for the note that names the calls for the rest of cut lists. */
+const NOTE_TOKENS = 300;
 
-function cutNote(endpoint: AnyEndpoint, cuts: ListCut[]): string {
-  const lists = cuts.map((c) => `${c.path} has ${c.kept} of ${c.total} items`).join("; ");
-  return `[result cut to stay under about 25,000 tokens: ${lists}. ${pagingHint(endpoint)}]`;
-}
-
-function toolResult(endpoint: AnyEndpoint, body: unknown, maxResultChars: number): CallToolResult {
-  const fitted = fitStructured(wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>), maxResultChars);
-  const note = fitted.cuts.length > 0 ? cutNote(endpoint, fitted.cuts) : "";
-  const rendered = renderText(fitted.body, maxResultChars - fitted.jsonChars - note.length);
-  const text = [note, rendered].filter((t) => t !== "").join("\n");
+/**
+ * The answer as a tool result: the requested page of a list, then cut to the token budget, with the text
+ * rendered from exactly the rows the structured body keeps and a note naming the call for the rest.
+ */
+function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: unknown, maxResultTokens: number): CallToolResult {
+  const tool = toolDefinition(endpoint);
+  const lists = listPaths(tool.outputSchema);
+  const callArgs = { ...args };
+  const page = takePageRequest(callArgs, lists);
+  const whole = wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>);
+  const paged = page ? applyPage(whole, page) : { body: whole, span: undefined };
+  const spans = new Map(page && paged.span ? [[page.path, paged.span]] : []);
+  const fitted = fitResult(paged.body, renderText, maxResultTokens - NOTE_TOKENS, spans);
+  const note = pageNote(endpoint, callArgs, fitted.cuts, page);
+  const text = [note, fitted.text].filter((t) => t !== "").join("\n");
   return { content: [{ type: "text", text }], structuredContent: fitted.body };
 }
 
@@ -188,11 +194,14 @@ export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool "${request.params.name}"${hint} tools/list names the ${byName.size} tools.`);
     }
     const args = request.params.arguments ?? {};
-    const unknown = unknownArgumentMessage(endpoint, args);
+    const unknown = unknownArgumentMessage(toolDefinition(endpoint), args);
     if (unknown) return errorResult(unknown);
     try {
-      const body = await deps.backend.call(endpoint, endpointParams(endpoint, args), waitingOptions(ctx));
-      return toolResult(endpoint, body, deps.maxResultChars);
+      // The paging arguments are the MCP face's own; a bad one is refused before the API is asked.
+      const apiArgs = { ...args };
+      takePageRequest(apiArgs, listPaths(toolDefinition(endpoint).outputSchema));
+      const body = await deps.backend.call(endpoint, endpointParams(endpoint, apiArgs), waitingOptions(ctx));
+      return toolResult(endpoint, args, body, deps.maxResultTokens);
     } catch (e) {
       if (isMetrigateError(e) && e.kind !== "internal") return errorResult(e.message);
       deps.logError(`${endpoint.name} failed: ${(e as Error).stack ?? String(e)}`);

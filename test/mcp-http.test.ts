@@ -18,6 +18,7 @@ import {
   seedRows,
   textOf,
 } from "./support/mcp.ts";
+import { estimateTokens } from "../mcp-server/result-budget.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
 let server: TestServer;
@@ -56,7 +57,8 @@ describe("tools/list", () => {
       const tool = tools.find((t) => t.name === endpoint.name) as Tool;
       expect(tool.title).toBe(endpoint.title);
       expect(tool.annotations?.readOnlyHint).toBe(endpoint.readOnly);
-      expect(Object.keys(tool.inputSchema.properties ?? {})).toEqual(Object.keys(endpoint.params.shape));
+      const paging = ["page_list", "page_offset"];
+      expect(Object.keys(tool.inputSchema.properties ?? {}).filter((n) => !paging.includes(n))).toEqual(Object.keys(endpoint.params.shape));
       for (const [name, property] of Object.entries(tool.inputSchema.properties ?? {})) {
         expect((property as { description?: string }).description, `${tool.name}.${name}`).toMatch(/\w{3}/);
       }
@@ -132,10 +134,12 @@ describe("tools/call", () => {
     const result = await callTool(client, "taprain_stats", { range: "7days", countries: "US" });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe(
-      "Unknown argument 'countries' for taprain_stats: did you mean 'country'? Valid arguments: range, country, offer, source, timezone, start, end.",
+      "Unknown argument 'countries' for taprain_stats: did you mean 'country'? Valid arguments: range, country, offer, source, timezone, start, end, page_list, page_offset.",
     );
     const far = await callTool(client, "taprain_stats", { zzz: 1 });
-    expect(textOf(far)).toBe("Unknown argument 'zzz' for taprain_stats. Valid arguments: range, country, offer, source, timezone, start, end.");
+    expect(textOf(far)).toBe(
+      "Unknown argument 'zzz' for taprain_stats. Valid arguments: range, country, offer, source, timezone, start, end, page_list, page_offset.",
+    );
   });
 
   test("numbers sent as strings and nulls are read as the HTTP API reads query values", async () => {
@@ -278,9 +282,11 @@ describe("large answers", () => {
     expect(body.data.by_offer.slice(0, 3).map((r) => r.offer)).toEqual(["offer-0000", "offer-0001", "offer-0002"]);
     const text = textOf(result);
     expect(text.split("\n")[0]).toBe(
-      `[result cut to stay under about 25,000 tokens: data.by_offer has ${kept} of 2000 items. Narrow the request (range, country, offer, source, timezone, start, end) to get the rest.]`,
+      `[cut to stay under about 25,000 tokens: data.by_offer shows items 0–${kept - 1} of 2000; next page: taprain_stats {"range":"today","page_list":"data.by_offer","page_offset":${kept}}.]`,
     );
-    expect(JSON.stringify(body).length + text.length).toBeLessThanOrEqual(100_000);
+    // The text shows exactly the rows the structured content keeps.
+    expect(text).toContain(`data.by_offer (${kept} rows):`);
+    expect(estimateTokens(JSON.stringify(body), text)).toBeLessThanOrEqual(24_000);
   });
 });
 

@@ -83,10 +83,15 @@ interface PropertySchema {
  * Arguments every tool is called with, from its listed input schema: none (all defaults), each allowed
  * value of every closed-vocabulary parameter, and a second page when the tool pages.
  */
+/** page_list and page_offset are the MCP face's own; the HTTP API has no such parameters. */
+function isApiArgument(name: string): boolean {
+  return !name.startsWith("page_");
+}
+
 export function argumentSets(tool: Tool): Record<string, unknown>[] {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const sets: Record<string, unknown>[] = [{}];
-  for (const [name, schema] of Object.entries(properties)) for (const value of schema.enum ?? []) sets.push({ [name]: value });
+  for (const [name, schema] of Object.entries(properties)) if (isApiArgument(name)) for (const value of schema.enum ?? []) sets.push({ [name]: value });
   if ("limit" in properties && "offset" in properties) sets.push({ limit: 1, offset: 1 });
   return sets;
 }
@@ -95,7 +100,7 @@ export function argumentSets(tool: Tool): Record<string, unknown>[] {
 export function badArgumentSets(tool: Tool): Record<string, unknown>[] {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const sets: Record<string, unknown>[] = [];
-  for (const [name, schema] of Object.entries(properties)) if (schema.enum) sets.push({ [name]: "not-a-value" });
+  for (const [name, schema] of Object.entries(properties)) if (schema.enum && isApiArgument(name)) sets.push({ [name]: "not-a-value" });
   if ("limit" in properties) sets.push({ limit: 500 });
   if ("offset" in properties) sets.push({ offset: -1 });
   return sets;
@@ -143,6 +148,20 @@ export function comparable(body: unknown): unknown {
   );
 }
 
+/** Whether `part` equals `whole` except that its lists may be contiguous runs of the whole's lists. */
+function cutRunsOf(part: unknown, whole: unknown): boolean {
+  if (Array.isArray(part) && Array.isArray(whole)) {
+    const at = whole.findIndex((item) => JSON.stringify(item) === JSON.stringify(part[0]));
+    return part.length === 0 || (at >= 0 && JSON.stringify(whole.slice(at, at + part.length)) === JSON.stringify(part));
+  }
+  if (part !== null && typeof part === "object" && whole !== null && typeof whole === "object") {
+    const p = part as Record<string, unknown>;
+    const w = whole as Record<string, unknown>;
+    return Object.keys(w).every((k) => cutRunsOf(p[k], w[k])) && Object.keys(p).length === Object.keys(w).length;
+  }
+  return JSON.stringify(part) === JSON.stringify(whole);
+}
+
 export function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 }
@@ -164,7 +183,13 @@ export function errorSentence(body: unknown): string {
 export function expectSameAnswer(result: CallToolResult, http: { status: number; body: unknown }, label: string): void {
   if (http.status >= 200 && http.status < 300) {
     expect(result.isError ?? false, label).toBe(false);
-    expect(comparable(result.structuredContent), label).toEqual(comparable(asStructured(http.body)));
+    const whole = comparable(asStructured(http.body));
+    if (textOf(result).startsWith("[cut")) {
+      // A cut answer keeps every figure and, of each long list, one contiguous run of the API's rows.
+      expect(cutRunsOf(comparable(result.structuredContent), whole), label).toBe(true);
+    } else {
+      expect(comparable(result.structuredContent), label).toEqual(whole);
+    }
   } else {
     expect(result.isError, label).toBe(true);
     expect(textOf(result), label).toBe(errorSentence(http.body));
