@@ -1,14 +1,13 @@
 // `npm run console:build`: bundles the console's TypeScript (and Chart.js) with esbuild into
-// console/dist, beside its page and stylesheet. The built files are committed, so `npm start` serves them
-// without a build step; a test rebuilds them and fails when the committed copy is stale.
+// console/dist/console.js (its page and stylesheet are served from console/static as written). The bundle
+// is committed, so `npm start` serves it without a build step; a test rebuilds it and fails when stale.
 
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)));
-export const CONSOLE_FILES = ["index.html", "console.css", "console.js"] as const;
 
 export async function buildConsole(outDir = join(CONSOLE_DIR, "dist")): Promise<string> {
   mkdirSync(outDir, { recursive: true });
@@ -22,7 +21,6 @@ export async function buildConsole(outDir = join(CONSOLE_DIR, "dist")): Promise<
     legalComments: "eof",
     logLevel: "warning",
   });
-  for (const name of ["index.html", "console.css"]) copyFileSync(join(CONSOLE_DIR, "static", name), join(outDir, name));
   return outDir;
 }
 

@@ -16,7 +16,9 @@ import type { RouteTable } from "../route-table.ts";
 import { requestParams } from "./catalog.ts";
 import { cookieValue, SESSION_COOKIE, type Session, type SessionReader } from "./taprain-keys.ts";
 
-export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../console/dist");
+const CONSOLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../console");
+/** The built bundle; the page and stylesheet are served from console/static as written. */
+export const CONSOLE_DIST = join(CONSOLE_DIR, "dist");
 
 /** No inline script or style anywhere: the pages load only this origin's built files. */
 export const CONSOLE_CSP = [
@@ -31,9 +33,10 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const ASSET_TYPES: Record<string, string> = {
-  "console.js": "text/javascript; charset=utf-8",
-  "console.css": "text/css; charset=utf-8",
+const FILES: Record<string, { path: string; type: string }> = {
+  "index.html": { path: join(CONSOLE_DIR, "static/index.html"), type: "text/html; charset=utf-8" },
+  "console.css": { path: join(CONSOLE_DIR, "static/console.css"), type: "text/css; charset=utf-8" },
+  "console.js": { path: join(CONSOLE_DIST, "console.js"), type: "text/javascript; charset=utf-8" },
 };
 
 /** Endpoints the console may call: what the dashboards show, plus acknowledging an alert. */
@@ -54,7 +57,7 @@ export function registerConsoleRoutes(app: FastifyInstance, runtime: Runtime, ro
   const file = (name: string): Buffer => {
     const cached = files.get(name);
     if (cached) return cached;
-    const body = readFileSync(join(CONSOLE_DIST, name));
+    const body = readFileSync(FILES[name].path);
     files.set(name, body);
     return body;
   };
@@ -92,9 +95,8 @@ export function registerConsoleRoutes(app: FastifyInstance, runtime: Runtime, ro
   routes.add("GET", "/console/assets/:file");
   app.get("/console/assets/:file", async (request, reply) => {
     const name = (request.params as { file: string }).file;
-    const type = ASSET_TYPES[name];
-    if (!type) throw new NotFound(`No such console asset: ${name}.`);
-    return pageHeaders(reply).header("Cache-Control", "no-cache").type(type).send(file(name));
+    if (name === "index.html" || !Object.hasOwn(FILES, name)) throw new NotFound(`No such console asset: ${name}.`);
+    return pageHeaders(reply).header("Cache-Control", "no-cache").type(FILES[name].type).send(file(name));
   });
 
   routes.add("GET", "/console/api/me");
