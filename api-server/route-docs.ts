@@ -1,10 +1,18 @@
 // The OpenAPI description of every route that is not a catalog endpoint (login, sessions, key management,
-// ingest, export downloads, MCP, health), keyed by "METHOD /path" as the route table registers them.
+// ingest, export downloads, MCP, health), keyed by "METHOD /path"; the web console's own routes excepted.
 
 import type { Family } from "../shared/catalog/define.ts";
 import { TABLES } from "../shared/store/tables.ts";
 
 export type Operation = Record<string, unknown>;
+
+/**
+ * The web console's pages and the calls its page makes (session cookie plus CSRF token) are not an API
+ * for scripts, so /openapi.json leaves them out; every other route must be described.
+ */
+export function isConsoleRoute(path: string): boolean {
+  return path === "/console" || path.startsWith("/console/");
+}
 
 const ERROR_SCHEMAS: Record<Family, object> = {
   tapemetric: {

@@ -9,12 +9,13 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { isConsoleRoute } from "../api-server/route-docs.ts";
 import { localBackend } from "../mcp-server/backends.ts";
 import { createServer } from "../mcp-server/server.ts";
 import type { AnyEndpoint } from "../shared/catalog/define.ts";
 import { CATALOG } from "../shared/catalog/index.ts";
 import { NOW } from "./support/mcp.ts";
-import { seedExamples, type SeedExample } from "./support/seeds.ts";
+import { seedExamples, type SeedExample } from "./support/seed-examples.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
 interface OpenApi {
@@ -89,8 +90,9 @@ function asTool(endpoint: AnyEndpoint, body: unknown): unknown {
 }
 
 describe("/openapi.json documents every route", () => {
-  test("every method and path the server answers has an operation with a summary and a 200 answer", async () => {
-    const served = servedRoutes(server.app.printRoutes({ commonPrefix: false }));
+  test("every method and path the server answers (but the web console's own) has an operation with a summary and a 200 answer", async () => {
+    const served = servedRoutes(server.app.printRoutes({ commonPrefix: false })).filter((route) => !isConsoleRoute(route.split(" ")[1]));
+    expect(served.length).toBeGreaterThanOrEqual(25);
     const documented = Object.entries(openapi.paths)
       .flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\/$/, "")}`))
       .sort();
