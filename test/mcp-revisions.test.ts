@@ -2,7 +2,7 @@
 // to each one: over /mcp of a real server and over stdio from `metrigate mcp`. Every tool is called and its
 // structuredContent checked against the listed outputSchema; plus the /mcp protocol hygiene of issue 16.7.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -188,7 +188,7 @@ describe("over stdio from `metrigate mcp`", () => {
     return new StdioClientTransport({ command: process.execPath, args: [cli, "mcp", "--workspace", "acme"], env, stderr: "pipe" });
   }
 
-  test.each([MODERN, "2025-06-18"])("revision %s: every tool answers within its outputSchema", { timeout: 120_000 }, async (revision) => {
+  test.each([MODERN, "2025-06-18"])("revision %s: every tool answers within its outputSchema", { timeout: 300_000 }, async (revision) => {
     const client = pinnedClient(revision);
     await client.connect(stdio());
     try {
@@ -199,7 +199,36 @@ describe("over stdio from `metrigate mcp`", () => {
     }
   });
 
-  test("the database file is free again once the client has gone", () => {
+  test("a malformed tools/call is -32602 with a sentence over stdio too", { timeout: 120_000 }, async () => {
+    const child = spawn(process.execPath, [cli, "mcp", "--workspace", "acme"], { env, stdio: ["pipe", "pipe", "ignore"] });
+    const lines: string[] = [];
+    let buffered = "";
+    const answered = new Promise<JsonRpcAnswer>((resolve) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString("utf8");
+        const parts = buffered.split("\n");
+        buffered = parts.pop() ?? "";
+        lines.push(...parts);
+        const reply = lines.map((line) => JSON.parse(line) as JsonRpcAnswer & { id?: number }).find((m) => m.id === 2);
+        if (reply) resolve(reply);
+      });
+    });
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    send({ jsonrpc: "2.0", method: "notifications/initialized" });
+    send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "taprain_stats", arguments: [1, 2] } });
+    try {
+      expect((await answered).error).toEqual({
+        code: -32602,
+        message: "tools/call params.arguments must be an object of argument names and values (got a list).",
+      });
+    } finally {
+      child.stdin.end();
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  });
+
+  test("the database file is free again once the client has gone", { timeout: 120_000 }, () => {
     const check = spawnSync(process.execPath, [cli, "workspace", "create", "after-stdio"], { env, encoding: "utf8" });
     expect(check.status, check.stderr).toBe(0);
   });
