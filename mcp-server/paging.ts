@@ -33,12 +33,12 @@ export function pagingProperties(paths: readonly string[]): Record<string, Prope
     [PAGE_LIST]: {
       type: "string",
       enum: [...paths],
-      description: "Only for MCP: the list of the answer to page through (the other lists are left out). Use with page_offset when an answer says it was cut.",
+      description: "MCP only: the list to page through when an answer was cut (other lists left out).",
     },
     [PAGE_OFFSET]: {
       type: "integer",
       minimum: 0,
-      description: "Only for MCP: index of the first item of page_list to return (default 0). As many items follow as fit in one result.",
+      description: "MCP only: first item of page_list (default 0).",
     },
   };
 }

@@ -76,7 +76,7 @@ describe("tools/list", () => {
 });
 
 describe("tools/call", () => {
-  test("every tool answers what the HTTP API answers, for every argument set", async () => {
+  test("every tool answers what the HTTP API answers, for every argument set", { timeout: 180_000 }, async () => {
     const client = await connect(both(acme));
     const { tools } = await client.listTools();
     let compared = 0;
@@ -104,7 +104,7 @@ describe("tools/call", () => {
     expect(text.length).toBeLessThan(JSON.stringify(body).length);
   });
 
-  test("every bad argument is a tool error with the API's sentence", async () => {
+  test("every bad argument is a tool error with the API's sentence", { timeout: 180_000 }, async () => {
     const client = await connect(both(acme));
     const { tools } = await client.listTools();
     for (const tool of tools) {
@@ -185,7 +185,7 @@ describe("credentials", () => {
     expect(res.headers.get("allow")).toBe("POST");
   });
 
-  test("each family keeps its own rule: Tapemetric needs a JWT, Taprain an API key, CDP either", async () => {
+  test("each family keeps its own rule: Tapemetric needs a JWT, Taprain an API key, CDP either", { timeout: 180_000 }, async () => {
     const keyOnly = await connect({ "X-Api-Key": acme.apiKey });
     const jwtOnly = await connect({ Authorization: `Bearer ${acme.token}` });
     const apiKeyScheme = await connect({ Authorization: `Api-Key ${acme.apiKey}` });
@@ -214,7 +214,7 @@ describe("credentials", () => {
 });
 
 describe("workspace isolation", () => {
-  test("globex's credentials only ever see globex's data", async () => {
+  test("globex's credentials only ever see globex's data", { timeout: 180_000 }, async () => {
     const client = await connect(both(globex));
     const stats = await callTool(client, "taprain_stats", { range: "today" });
     const data = (stats.structuredContent as { data: { summary: unknown; by_country: unknown[] } }).data;

@@ -41,7 +41,7 @@ describe("against a server with the default limits", () => {
   });
   afterAll(() => server.close());
 
-  test("every tool gives the HTTP API's answer, good arguments and bad", async () => {
+  test("every tool gives the HTTP API's answer, good arguments and bad", { timeout: 180_000 }, async () => {
     const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey: acme.apiKey, token: acme.token } });
     const { tools } = await client.listTools();
     let compared = 0;

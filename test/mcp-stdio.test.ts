@@ -58,7 +58,7 @@ test("tools/list over stdio shows every catalog tool", () => {
   for (const tool of tools) expect(tool.inputSchema.type).toBe("object");
 });
 
-test("every tool answers over stdio what the HTTP API answered on the same file", async () => {
+test("every tool answers over stdio what the HTTP API answered on the same file", { timeout: 180_000 }, async () => {
   expect(expected.length).toBeGreaterThan(CATALOG.length);
   for (const { endpoint, args, http } of expected) {
     expectSameAnswer(await callTool(client, endpoint.name, args), http, `${endpoint.name} ${JSON.stringify(args)}`);
@@ -73,14 +73,14 @@ test("operator access is not rate limited and reports no remaining count", async
   expect(textOf(result)).toContain("meta: range=today timezone=America/New_York granularity=hour");
 });
 
-test("while the stdio server holds the file, a second one fails with one line, not a stack", () => {
+test("while the stdio server holds the file, a second one fails with one line, not a stack", { timeout: 120_000 }, () => {
   const second = spawnSync(process.execPath, [cli, "mcp", "--workspace", "acme"], { env, encoding: "utf8", input: "" });
   expect(second.status).toBe(1);
   expect(second.stderr.trim().split("\n")).toHaveLength(1);
   expect(second.stderr).toContain(`The database ${dbPath} is in use by another Metrigate process`);
 });
 
-test("once the client is gone, an unknown workspace and a half-given remote mode fail with one line", async () => {
+test("once the client is gone, an unknown workspace and a half-given remote mode fail with one line", { timeout: 120_000 }, async () => {
   await client.close();
   const unknown = spawnSync(process.execPath, [cli, "mcp", "--workspace", "nobody"], { env, encoding: "utf8", input: "" });
   expect(unknown.stderr.trim()).toBe('metrigate: Workspace "nobody" does not exist.');
