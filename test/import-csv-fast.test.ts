@@ -29,7 +29,7 @@ async function bothPaths(table: string, path: string, text: string): Promise<{ f
   const fastStore = await DuckDbStore.open(":memory:");
   const carefulStore = await DuckDbStore.open(":memory:");
   try {
-    const fast = await fastStore.loadCsvFile({ table: spec, workspaceId: "w", file: path });
+    const fast = await fastStore.loadFile({ table: spec, workspaceId: "w", file: path, format: "csv" });
     await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "csv", text, path) });
     return { fast, fastRows: await stored(fastStore, table), carefulRows: await stored(carefulStore, table) };
   } finally {
@@ -91,7 +91,7 @@ describe("CSV fast path", () => {
       const store = await DuckDbStore.open(":memory:");
       try {
         const path = file("doubtful.csv", `conversion_id,click_id,ts,country,offer,source,revenue\nv0,,2026-03-18T09:00:00Z,US,O,,1\n${row}\n`);
-        expect(await store.loadCsvFile({ table: tableSpec("tr_conversions"), workspaceId: "w", file: path })).toBeUndefined();
+        expect(await store.loadFile({ table: tableSpec("tr_conversions"), workspaceId: "w", file: path, format: "csv" })).toBeUndefined();
         expect(await stored(store, "tr_conversions")).toEqual([]);
       } finally {
         await store.close();
@@ -105,9 +105,9 @@ describe("CSV fast path", () => {
       const spec = tableSpec("tr_clicks");
       const unknown = file("unknown.csv", "click_id,ts,offer,colour\nc1,2026-03-18T10:00:00Z,O,red\n");
       const missing = file("missing.csv", "click_id,offer\nc1,O\n");
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: unknown })).toBeUndefined();
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: missing })).toBeUndefined();
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: join(dir, "absent.csv") })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: unknown, format: "csv" })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: missing, format: "csv" })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: join(dir, "absent.csv"), format: "csv" })).toBeUndefined();
     } finally {
       await store.close();
     }

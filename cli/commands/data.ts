@@ -1,6 +1,5 @@
 // Operator commands for data: deterministic demo data and file imports (CONTRACT §3, §8).
 
-import { readFile } from "node:fs/promises";
 import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
 import { withRuntime } from "../open.ts";
@@ -26,20 +25,14 @@ export const seed: Command = {
 export const importFile: Command = {
   words: ["import"],
   usage: "import --workspace W <table> <file>",
-  summary: "Import an NDJSON (.ndjson, .jsonl) or CSV file into one table, all or nothing.",
+  summary: "Import an NDJSON (.ndjson, .jsonl) or CSV file, gzip-compressed (.gz) or not, into one table, all or nothing.",
   positionals: 2,
   options: { workspace: { type: "string" } },
   run: (ctx) =>
     withRuntime(ctx.env, async ({ importer }) => {
       const workspace = requireString(ctx.values, "workspace");
       const [table, file] = ctx.positionals;
-      const rows = await importer.importFile(workspace, table, file, async () => {
-        try {
-          return await readFile(file, "utf8");
-        } catch (e) {
-          throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`);
-        }
-      });
+      const rows = await importer.importFile(workspace, table, file);
       ctx.print(`Imported ${rows} rows into ${table} of workspace ${workspace}.`, { workspace, table, rows });
       return 0;
     }),

@@ -3,9 +3,9 @@
 import type { Accounts } from "../auth/accounts.ts";
 import type { Engine } from "../engine.ts";
 import { InvalidInput } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { Rows, Store } from "../store/store.ts";
 import { findTable, TABLE_NAMES, type TableSpec } from "../store/tables.ts";
-import { formatOfFile, parseImport, type ImportFormat } from "./parse.ts";
+import { kindOfFile, parseImport, readFileRows, type ImportFormat } from "./parse.ts";
 
 export function requireTable(name: string): TableSpec {
   const table = findTable(name);
@@ -22,32 +22,33 @@ export class Importer {
   async importText(workspaceId: string, tableName: string, format: ImportFormat, text: string, source: string): Promise<number> {
     const table = requireTable(tableName);
     await this.deps.accounts.requireWorkspace(workspaceId);
-    return this.loadParsed(table, workspaceId, format, text, source);
+    return this.store(table, workspaceId, parseImport(table, format, text, source));
   }
 
-  private async loadParsed(table: TableSpec, workspaceId: string, format: ImportFormat, text: string, source: string): Promise<number> {
-    const rows = parseImport(table, format, text, source);
+  private async store(table: TableSpec, workspaceId: string, rows: Rows | AsyncIterable<Rows>): Promise<number> {
     const stored = await this.deps.store.load({ table, workspaceId, rows });
     this.deps.engine.invalidate(workspaceId);
     return stored;
   }
 
   /**
-   * A file by name: a CSV file the engine can read and whose rows are all plainly valid goes straight
-   * into the store (seconds for millions of rows); anything else is read with `readText` and validated
-   * row by row, which stores the same rows or names the first bad line.
+   * A file by name (CSV or NDJSON, gzip-compressed or not): the engine reads it itself and, when every
+   * row is plainly valid, stores it straight away (close to the engine's own reading speed); otherwise
+   * the file is streamed through row-by-row validation, which stores the same rows or names the first
+   * bad line and column. Neither path holds the whole file in memory. `source` names the file in
+   * messages (an HTTP body's temporary file is "body").
    */
-  async importFile(workspaceId: string, tableName: string, file: string, readText: () => Promise<string>): Promise<number> {
+  async importFile(workspaceId: string, tableName: string, file: string, source = file): Promise<number> {
     const table = requireTable(tableName);
-    const format = formatOfFile(file);
+    const kind = kindOfFile(file);
     await this.deps.accounts.requireWorkspace(workspaceId);
-    if (format === "csv" && this.deps.store.loadCsvFile) {
-      const stored = await this.deps.store.loadCsvFile({ table, workspaceId, file });
+    if (this.deps.store.loadFile) {
+      const stored = await this.deps.store.loadFile({ table, workspaceId, file, format: kind.format });
       if (stored !== undefined) {
         this.deps.engine.invalidate(workspaceId);
         return stored;
       }
     }
-    return this.loadParsed(table, workspaceId, format, await readText(), file);
+    return this.store(table, workspaceId, readFileRows(table, file, kind, source));
   }
 }

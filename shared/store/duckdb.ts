@@ -16,8 +16,8 @@ import {
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import { CSV_OPTIONS, plainCsvPlan } from "./csv-plan.ts";
-import type { Cell, CsvFileRequest, LoadRequest, Row, SqlParams, Store } from "./store.ts";
+import { plainPlan, readerSql } from "./import-plan.ts";
+import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
@@ -128,6 +128,12 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
   for (const sql of internSql(table)) await tx.exec(sql, { ws: workspaceId });
 }
 
+/** Rows given whole, or as a stream of blocks, as a stream of blocks. */
+async function* blocksOf(rows: Rows | AsyncIterable<Rows>): AsyncGenerator<Rows> {
+  if (Symbol.asyncIterator in rows) yield* rows;
+  else yield rows;
+}
+
 /** Serialises work on one connection: DuckDB transactions belong to a connection. */
 class Serial {
   private tail: Promise<unknown> = Promise.resolve();
@@ -229,37 +235,45 @@ export class DuckDbStore implements Store {
     return this.withStage(table, async (connection, stage) => {
       await connection.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`);
       const appender = await connection.createAppender(stage, "main", "temp");
-      for (const row of rows) {
-        for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
-        appender.endRow();
+      let count = 0;
+      try {
+        for await (const block of blocksOf(rows)) {
+          for (const row of block) {
+            for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
+            appender.endRow();
+          }
+          count += block.length;
+        }
+      } finally {
+        appender.closeSync();
       }
-      appender.closeSync();
       await this.storeStage(table, workspaceId, stage);
-      return rows.length;
+      return count;
     });
   }
 
-  loadCsvFile(request: CsvFileRequest): Promise<number | undefined> {
+  loadFile(request: FileRequest): Promise<number | undefined> {
     return this.writer.run(() =>
       this.withStage(request.table, async (connection, stage) => {
-        const raw = `${stage}_raw`;
+        const reader = readerSql(request.format, request.file);
+        let header: string[];
         try {
-          await connection.run(`CREATE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${sqlString(request.file)}, ${CSV_OPTIONS})`);
+          header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowObjectsJS().map((r) => String(r.column_name));
         } catch {
           return undefined;
         }
+        const plan = plainPlan(request.table, request.format, header);
+        if (!plan) return undefined;
+        // One pass over the file: converted values and each row's verdict, staged together.
         try {
-          const header = (await connection.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
-          const plan = plainCsvPlan(request.table, header);
-          if (!plan) return undefined;
-          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE (${plan.valid}) IS NOT TRUE) AS doubtful FROM ${raw}`)).getRowObjectsJS();
-          if (Number(check.doubtful) > 0) return undefined;
-          await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values} FROM ${raw}`);
-          await this.storeStage(request.table, request.workspaceId, stage);
-          return Number(check.rows);
-        } finally {
-          await connection.run(`DROP TABLE IF EXISTS temp.${raw}`);
+          await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
+        } catch {
+          return undefined;
         }
+        const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE NOT mg_plain) AS doubtful FROM ${stage}`)).getRowObjectsJS();
+        if (Number(check.doubtful) > 0) return undefined;
+        await this.storeStage(request.table, request.workspaceId, stage);
+        return Number(check.rows);
       }),
     );
   }
