@@ -81,7 +81,7 @@ export function registerIngestRoutes(app: FastifyInstance, runtime: Runtime, rou
           reply.header("Connection", "close");
           throw e;
         }
-        const stored = await runtime.importer.importFile(principal.workspace.id, request.params.table, file, "body");
+        const stored = await runtime.importer.importFile(principal.workspace.id, request.params.table, file, { source: "body" });
         return { table: request.params.table, rows: stored };
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -237,11 +237,15 @@ async function* csvStreamRows(table: TableSpec, bytes: AsyncIterable<Buffer>, so
   reader.finish();
 }
 
-/** The bytes of a file, gunzipped when it is compressed; unreadable or corrupt files are clear errors. */
-async function* fileBytes(file: string, kind: FileKind, source: string): AsyncGenerator<Buffer> {
+/**
+ * The bytes of a file, gunzipped when it is compressed; unreadable or corrupt files are clear errors.
+ * `onRead` is told how many bytes of the file (compressed, if it is) have been read so far.
+ */
+async function* fileBytes(file: string, kind: FileKind, source: string, onRead?: (bytes: number) => void): AsyncGenerator<Buffer> {
   const raw = createReadStream(file);
   const stream = kind.gzip ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (e) => stream.destroy(e));
+  if (onRead) raw.on("data", () => onRead(raw.bytesRead));
   try {
     for await (const chunk of stream) yield chunk as Buffer;
   } catch (e) {
@@ -257,7 +261,7 @@ async function* fileBytes(file: string, kind: FileKind, source: string): AsyncGe
  * A file's validated rows, in blocks, read as a stream: the first bad line stops the reading with
  * its line number and column.
  */
-export function readFileRows(table: TableSpec, file: string, kind: FileKind, source: string): AsyncIterable<Cell[][]> {
-  const bytes = fileBytes(file, kind, source);
+export function readFileRows(table: TableSpec, file: string, kind: FileKind, source: string, onRead?: (bytes: number) => void): AsyncIterable<Cell[][]> {
+  const bytes = fileBytes(file, kind, source, onRead);
   return kind.format === "ndjson" ? ndjsonStreamRows(table, bytes, source) : csvStreamRows(table, bytes, source);
 }

@@ -128,6 +128,32 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
   for (const sql of internSql(table)) await tx.exec(sql, { ws: workspaceId });
 }
 
+/** Share of a file import's time spent reading and checking the file; the rest is storing it. */
+const READING_SHARE = 0.7;
+
+/**
+ * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
+ * statement fills the first part, the statements that store the rows the rest.
+ */
+function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): { storing(): void; stop(): void } {
+  let [start, share, reported] = [0, READING_SHARE, 0];
+  const timer = setInterval(() => {
+    const percentage = connection.progress.percentage;
+    // Each storing statement counts from 0 again: the reported fraction only ever grows.
+    const fraction = start + (share * Math.min(Math.max(percentage, 0), 100)) / 100;
+    if (fraction > reported) report((reported = fraction));
+  }, 200);
+  return {
+    storing() {
+      [start, share, reported] = [READING_SHARE, 1 - READING_SHARE, READING_SHARE];
+      report(start);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
 /** Rows given whole, or as a stream of blocks, as a stream of blocks. */
 async function* blocksOf(rows: Rows | AsyncIterable<Rows>): AsyncGenerator<Rows> {
   if (Symbol.asyncIterator in rows) yield* rows;
@@ -168,6 +194,9 @@ export class DuckDbStore implements Store {
       throw e;
     }
     const store = new DuckDbStore(instance, await instance.connect());
+    // Progress of long statements (imports) is read by polling, never printed by DuckDB itself.
+    await store.writeConnection.run("SET enable_progress_bar = true");
+    await store.writeConnection.run("SET enable_progress_bar_print = false");
     for (let i = 0; i < (options.readers ?? 3); i++) store.readers.push(await instance.connect());
     await store.migrate();
     return store;
@@ -264,16 +293,22 @@ export class DuckDbStore implements Store {
         }
         const plan = plainPlan(request.table, request.format, header);
         if (!plan) return undefined;
-        // One pass over the file: converted values and each row's verdict, staged together.
+        const progress = request.onProgress ? watchProgress(connection, request.onProgress) : undefined;
         try {
-          await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
-        } catch {
-          return undefined;
+          // One pass over the file: converted values and each row's verdict, staged together.
+          try {
+            await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
+          } catch {
+            return undefined;
+          }
+          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE NOT mg_plain) AS doubtful FROM ${stage}`)).getRowObjectsJS();
+          if (Number(check.doubtful) > 0) return undefined;
+          progress?.storing();
+          await this.storeStage(request.table, request.workspaceId, stage);
+          return Number(check.rows);
+        } finally {
+          progress?.stop();
         }
-        const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE NOT mg_plain) AS doubtful FROM ${stage}`)).getRowObjectsJS();
-        if (Number(check.doubtful) > 0) return undefined;
-        await this.storeStage(request.table, request.workspaceId, stage);
-        return Number(check.rows);
       }),
     );
   }

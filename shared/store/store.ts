@@ -35,6 +35,8 @@ export interface FileRequest {
   /** A CSV file with a header line or an NDJSON file on this machine; gzip-compressed when it ends in `.gz`. */
   file: string;
   format: ImportFormat;
+  /** Told now and then how far the engine has got, from 0 to 1 (optional; for progress bars). */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface Store {
