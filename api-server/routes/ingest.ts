@@ -4,11 +4,12 @@ import type { FastifyInstance } from "fastify";
 import { Forbidden, InvalidInput, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { applyRateLimit } from "../rate-limit.ts";
+import { INGEST_BODY_LIMIT } from "../body-limits.ts";
 import type { RouteTable } from "../route-table.ts";
 
 export function registerIngestRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   routes.add("POST", "/v1/ingest/:table");
-  app.post<{ Params: { table: string } }>("/v1/ingest/:table", async (request, reply) => {
+  app.post<{ Params: { table: string } }>("/v1/ingest/:table", { bodyLimit: INGEST_BODY_LIMIT }, async (request, reply) => {
     const key = request.headers["x-api-key"];
     const auth = request.headers.authorization;
     const candidate = typeof key === "string" ? key : auth?.toLowerCase().startsWith("api-key ") ? auth.slice(8).trim() : undefined;

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import NodeCache from "node-cache";
 import type { Clock } from "../clock.ts";
-import { InvalidInput, NotFound, Unauthorized } from "../errors.ts";
+import { Forbidden, InvalidInput, NotFound, Unauthorized } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { constantTimeEqual, decrypt, encrypt, hmacHex, type Keys } from "./secrets.ts";
@@ -152,6 +152,7 @@ export class Accounts {
 
   async login(email: unknown, password: unknown): Promise<IssuedToken> {
     const { workspace, email: subject } = await this.authenticateUser(email, password);
+    if (workspace.suspended) throw new Forbidden(`Workspace "${workspace.id}" is suspended.`);
     return this.issueToken(workspace.id, subject, "user", USER_TOKEN_SECONDS);
   }
 
@@ -230,13 +231,13 @@ export class Accounts {
     };
   }
 
-  async createApiKey(workspaceId: string, scope: Scope = "read"): Promise<string> {
+  async createApiKey(workspaceId: string, scope: Scope = "read", options: { shown?: boolean } = {}): Promise<string> {
     await this.requireWorkspace(workspaceId);
     if (!SCOPES.includes(scope)) throw new InvalidInput(`Scope must be one of ${SCOPES.join(", ")}.`);
     const key = API_KEY_PREFIX + randomBytes(24).toString("base64url");
     await this.store.exec(
-      `INSERT INTO mg_api_keys (digest, workspace_id, scope, encrypted, prefix, created_at)
-       VALUES ($digest, $ws, $scope, $encrypted, $prefix, $now::TIMESTAMP)`,
+      `INSERT INTO mg_api_keys (digest, workspace_id, scope, encrypted, prefix, created_at, shown)
+       VALUES ($digest, $ws, $scope, $encrypted, $prefix, $now::TIMESTAMP, $shown)`,
       {
         digest: hmacHex(this.keys.digest, key),
         ws: workspaceId,
@@ -244,6 +245,7 @@ export class Accounts {
         encrypted: encrypt(this.keys.encryption, key),
         prefix: key.slice(0, API_KEY_PREFIX.length + 4),
         now: this.nowIso(),
+        shown: options.shown === true,
       },
     );
     return key;
@@ -270,24 +272,38 @@ export class Accounts {
     };
   }
 
-  /** The workspace's current read key (created when there is none), shown again from its encrypted copy. */
+  /**
+   * The workspace's shown key: the read key marked for the key-management routes. A workspace without
+   * one gets its newest read key marked (so keys made before the mark existed keep being shown), or a new key.
+   */
   async currentApiKey(workspaceId: string): Promise<string> {
-    const rows = await this.store.query<{ encrypted: string }>(
-      `SELECT encrypted FROM mg_api_keys WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL
-       ORDER BY created_at DESC LIMIT 1`,
+    const shown = await this.shownKey(workspaceId);
+    if (shown) return shown;
+    await this.store.exec(
+      `UPDATE mg_api_keys SET shown = true WHERE digest = (
+         SELECT digest FROM mg_api_keys WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL
+         ORDER BY created_at DESC, digest LIMIT 1)`,
       { ws: workspaceId },
     );
-    if (rows[0]) return decrypt(this.keys.encryption, rows[0].encrypted);
-    return this.createApiKey(workspaceId, "read");
+    return (await this.shownKey(workspaceId)) ?? this.createApiKey(workspaceId, "read", { shown: true });
   }
 
-  /** Revokes every read key of the workspace and returns a new one; the old keys fail at once. */
+  private async shownKey(workspaceId: string): Promise<string | undefined> {
+    const rows = await this.store.query<{ encrypted: string }>(
+      "SELECT encrypted FROM mg_api_keys WHERE workspace_id = $ws AND shown AND revoked_at IS NULL LIMIT 1",
+      { ws: workspaceId },
+    );
+    return rows[0] ? decrypt(this.keys.encryption, rows[0].encrypted) : undefined;
+  }
+
+  /** Revokes the shown key (only that one: keys from `key create` keep working) and shows a new one. */
   async regenerateApiKey(workspaceId: string): Promise<string> {
+    await this.currentApiKey(workspaceId);
     await this.store.exec(
-      "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL",
+      "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP, shown = false WHERE workspace_id = $ws AND shown AND revoked_at IS NULL",
       { ws: workspaceId, now: this.nowIso() },
     );
     this.lookups.flushAll();
-    return this.createApiKey(workspaceId, "read");
+    return this.createApiKey(workspaceId, "read", { shown: true });
   }
 }

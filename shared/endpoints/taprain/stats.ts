@@ -6,7 +6,7 @@ import { defineEndpoint } from "../../catalog/define.ts";
 import { choiceParam } from "../../catalog/params.ts";
 import { round } from "../../catalog/rounding.ts";
 import { BadParameter } from "../../errors.ts";
-import { dayNumber, isValidTimeZone, offsetSegments } from "../../time/zoned.ts";
+import { canonicalTimeZone, dayNumber, offsetSegments } from "../../time/zoned.ts";
 import { resolvePeriod, STATS_RANGES, type Period } from "./period.ts";
 
 const params = z.object({
@@ -73,7 +73,8 @@ function splitList(value: string | undefined): string[] | undefined {
 }
 
 function normalize(p: Params): Params {
-  if (!isValidTimeZone(p.timezone)) {
+  const timezone = canonicalTimeZone(p.timezone);
+  if (timezone === undefined) {
     throw new BadParameter("timezone", `Unknown time zone "${p.timezone}" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   }
   const countries = splitList(p.country?.toUpperCase());
@@ -84,6 +85,7 @@ function normalize(p: Params): Params {
   const custom = p.range === "custom";
   return {
     ...p,
+    timezone,
     start: custom ? p.start : undefined,
     end: custom ? p.end : undefined,
     country: countries?.join(","),
