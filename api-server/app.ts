@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Writable } from "node:stream";
-import { MetrigateError, isMetrigateError } from "../shared/errors.ts";
+import { MetrigateError, RateLimited, isMetrigateError } from "../shared/errors.ts";
 import type { Runtime } from "../shared/runtime.ts";
 import { errorBody, familyOfPath } from "./errors.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
@@ -63,10 +63,13 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isMetrigateError(error)) {
+      if (error instanceof RateLimited && !reply.hasHeader("Retry-After")) reply.header("Retry-After", String(error.retryAfterSeconds));
       if (error.status >= 500) request.log.error({ err: { message: error.message } }, "request failed");
       return sendError(reply, request, error);
     }
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      // The rest of the body is not wanted: closing stops the client from sending it.
+      reply.header("Connection", "close");
       return sendError(reply, request, new MetrigateError("payload_too_large", "The request body is too large."));
     }
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {

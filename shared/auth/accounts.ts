@@ -32,6 +32,8 @@ export interface Principal {
 }
 
 export const API_KEY_PREFIX = "mg_live_";
+const SESSION_PREFIX = "mg_sess_";
+export const SESSION_SECONDS = 8 * 3600;
 export const USER_TOKEN_SECONDS = 24 * 3600;
 export const SERVICE_TOKEN_SECONDS = 90 * 24 * 3600;
 const JWT_ALGORITHM = "HS256";
@@ -117,6 +119,7 @@ export class Accounts {
   async setSuspended(id: string, suspended: boolean): Promise<Workspace> {
     await this.requireWorkspace(id);
     await this.store.exec("UPDATE mg_workspaces SET suspended = $suspended WHERE id = $id", { id, suspended });
+    if (suspended) await this.endSessions(id);
     this.lookups.flushAll();
     return this.requireWorkspace(id);
   }
@@ -303,7 +306,40 @@ export class Accounts {
       "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP, shown = false WHERE workspace_id = $ws AND shown AND revoked_at IS NULL",
       { ws: workspaceId, now: this.nowIso() },
     );
+    await this.endSessions(workspaceId);
     this.lookups.flushAll();
     return this.createApiKey(workspaceId, "read", { shown: true });
+  }
+
+  /** A key-management session for a signed-in user: a random cookie value, stored only as its digest. */
+  async startSession(workspaceId: string, email: string): Promise<{ value: string; expiresAt: Date }> {
+    const value = SESSION_PREFIX + randomBytes(32).toString("base64url");
+    const expiresAt = new Date(this.clock.now().getTime() + SESSION_SECONDS * 1000);
+    await this.store.exec("DELETE FROM mg_sessions WHERE expires_at <= $now::TIMESTAMP", { now: this.nowIso() });
+    await this.store.exec(
+      `INSERT INTO mg_sessions (digest, workspace_id, email, created_at, expires_at)
+       VALUES ($digest, $ws, $email, $now::TIMESTAMP, $expires::TIMESTAMP)`,
+      { digest: hmacHex(this.keys.digest, value), ws: workspaceId, email, now: this.nowIso(), expires: expiresAt.toISOString() },
+    );
+    return { value, expiresAt };
+  }
+
+  /** The live session a cookie value names, or undefined (unknown, ended or expired). */
+  async findSession(value: string): Promise<{ workspaceId: string; email: string } | undefined> {
+    if (!value.startsWith(SESSION_PREFIX) || value.length > 200) return undefined;
+    const rows = await this.store.query<{ workspace_id: string; email: string }>(
+      "SELECT workspace_id, email FROM mg_sessions WHERE digest = $digest AND expires_at > $now::TIMESTAMP",
+      { digest: hmacHex(this.keys.digest, value), now: this.nowIso() },
+    );
+    return rows[0] ? { workspaceId: rows[0].workspace_id, email: rows[0].email } : undefined;
+  }
+
+  async endSession(value: string): Promise<void> {
+    await this.store.exec("DELETE FROM mg_sessions WHERE digest = $digest", { digest: hmacHex(this.keys.digest, value) });
+  }
+
+  /** Ends every session of a workspace (its key was regenerated, or it was suspended). */
+  async endSessions(workspaceId: string): Promise<void> {
+    await this.store.exec("DELETE FROM mg_sessions WHERE workspace_id = $ws", { ws: workspaceId });
   }
 }
