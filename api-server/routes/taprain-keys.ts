@@ -34,14 +34,14 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: s
 export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   const { accounts, loginThrottle } = runtime;
 
-  async function requireSession(request: FastifyRequest): Promise<{ workspaceId: string; email: string }> {
+  async function requireSession(request: FastifyRequest): Promise<{ workspaceId: string; email: string; value: string }> {
     const value = cookieValue(request, SESSION_COOKIE);
     if (!value) throw new Unauthorized("Not signed in: POST /api/v1/session with your email and password first.");
     const session = await accounts.findSession(value);
     if (!session) throw new Unauthorized("The session has ended or expired: sign in again.");
     const workspace = await accounts.requireWorkspace(session.workspaceId);
     if (workspace.suspended) throw new Forbidden(`Workspace "${workspace.id}" is suspended.`);
-    return session;
+    return { ...session, value };
   }
 
   routes.add("POST", "/api/v1/session");
@@ -69,11 +69,9 @@ export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime,
   });
 
   routes.add("POST", "/api/v1/api-key/regenerate");
-  app.post("/api/v1/api-key/regenerate", async (request, reply) => {
+  app.post("/api/v1/api-key/regenerate", async (request) => {
     const session = await requireSession(request);
-    const apiKey = await accounts.regenerateApiKey(session.workspaceId);
-    // Regenerating ends every session of the workspace, this one included: sign in again to read the key.
-    setSessionCookie(reply, request, "", 0);
-    return { success: true, api_key: apiKey };
+    // Every other session of the workspace ends: a stolen cookie does not outlive the key it could read.
+    return { success: true, api_key: await accounts.regenerateApiKey(session.workspaceId, session.value) };
   });
 }

@@ -299,14 +299,17 @@ export class Accounts {
     return rows[0] ? decrypt(this.keys.encryption, rows[0].encrypted) : undefined;
   }
 
-  /** Revokes the shown key (only that one: keys from `key create` keep working) and shows a new one. */
-  async regenerateApiKey(workspaceId: string): Promise<string> {
+  /**
+   * Revokes the shown key (only that one: keys from `key create` keep working) and shows a new one.
+   * Every session of the workspace ends except `keepSession`, the one that asked.
+   */
+  async regenerateApiKey(workspaceId: string, keepSession?: string): Promise<string> {
     await this.currentApiKey(workspaceId);
     await this.store.exec(
       "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP, shown = false WHERE workspace_id = $ws AND shown AND revoked_at IS NULL",
       { ws: workspaceId, now: this.nowIso() },
     );
-    await this.endSessions(workspaceId);
+    await this.endSessions(workspaceId, keepSession);
     this.lookups.flushAll();
     return this.createApiKey(workspaceId, "read", { shown: true });
   }
@@ -338,8 +341,11 @@ export class Accounts {
     await this.store.exec("DELETE FROM mg_sessions WHERE digest = $digest", { digest: hmacHex(this.keys.digest, value) });
   }
 
-  /** Ends every session of a workspace (its key was regenerated, or it was suspended). */
-  async endSessions(workspaceId: string): Promise<void> {
-    await this.store.exec("DELETE FROM mg_sessions WHERE workspace_id = $ws", { ws: workspaceId });
+  /** Ends every session of a workspace but `keep` (its key was regenerated, or it was suspended). */
+  async endSessions(workspaceId: string, keep?: string): Promise<void> {
+    await this.store.exec("DELETE FROM mg_sessions WHERE workspace_id = $ws AND digest <> $keep", {
+      ws: workspaceId,
+      keep: keep ? hmacHex(this.keys.digest, keep) : "",
+    });
   }
 }

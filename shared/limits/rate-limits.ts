@@ -13,7 +13,7 @@ export interface LimitPolicy {
   name: string;
   quota: number;
   windowMs: number;
-  /** Requests of all this kind's credentials of one workspace per window (default: twice the quota). */
+  /** Requests of all this kind's credentials of one workspace per window; unset: no workspace ceiling. */
   workspaceQuota?: number;
 }
 
@@ -22,9 +22,9 @@ export const DEFAULT_POLICIES: Record<Principal["kind"], LimitPolicy> = {
   api_key: { name: "key", quota: 600, windowMs: 3_600_000, workspaceQuota: 1200 },
 };
 
-/** The workspace ceiling that goes with a per-credential policy. */
-function workspacePolicy(policy: LimitPolicy): LimitPolicy {
-  return { name: `workspace-${policy.name}`, quota: policy.workspaceQuota ?? policy.quota * 2, windowMs: policy.windowMs };
+/** The workspace ceiling that goes with a per-credential policy, if it has one. */
+function workspacePolicy(policy: LimitPolicy): LimitPolicy | null {
+  return policy.workspaceQuota === undefined ? null : { name: `workspace-${policy.name}`, quota: policy.workspaceQuota, windowMs: policy.windowMs };
 }
 
 export interface LimitState {
@@ -79,7 +79,7 @@ function markActive(limiter: Bottleneck): void {
 }
 
 export class RateLimits {
-  private readonly groups: Record<Principal["kind"], { credential: Tracked; workspace: Tracked }>;
+  private readonly groups: Record<Principal["kind"], { credential: Tracked; workspace: Tracked | null }>;
   private readonly connection: Bottleneck.IORedisConnection | null;
   private readonly redis: Redis | null;
 
@@ -107,7 +107,8 @@ export class RateLimits {
     };
     const pair = (kind: Principal["kind"]) => {
       const policy = options.policies?.[kind] ?? DEFAULT_POLICIES[kind];
-      return { credential: make(policy), workspace: make(workspacePolicy(policy)) };
+      const ceiling = workspacePolicy(policy);
+      return { credential: make(policy), workspace: ceiling ? make(ceiling) : null };
     };
     this.groups = { jwt: pair("jwt"), api_key: pair("api_key") };
   }
@@ -120,6 +121,7 @@ export class RateLimits {
     const { credential, workspace } = this.groups[principal.kind];
     const own = await this.take(credential, principal.credentialId);
     if (!own.accepted) throw new RateLimitExceeded(own.state);
+    if (!workspace) return own.state;
     const shared = await this.take(workspace, principal.workspace.id);
     if (!shared.accepted) {
       // Not served, so not counted against the credential either.
@@ -173,7 +175,7 @@ export class RateLimits {
 
   async close(): Promise<void> {
     for (const { credential, workspace } of Object.values(this.groups)) {
-      for (const tracked of [credential, workspace]) {
+      for (const tracked of workspace ? [credential, workspace] : [credential]) {
         for (const { limiter } of tracked.group.limiters()) await limiter.disconnect(false);
       }
     }
