@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("POST /api/v1/session", () => {
-  test("right email and password set an HttpOnly, SameSite=Strict cookie scoped to /api/v1", async () => {
+  test("right email and password set an HttpOnly, SameSite=Strict cookie sent on every path (the console reads it too)", async () => {
     const res = await signIn("ANA@acme.test", "correct horse battery");
     expect(res.status).toBe(200);
     // Eight hours from the pinned clock.
@@ -45,7 +45,7 @@ describe("POST /api/v1/session", () => {
     const attributes = res.setCookie.split(";").map((a) => a.trim());
     // An opaque random session id (stored server-side as a digest): nothing else travels in the cookie.
     expect(attributes[0]).toMatch(/^mg_session=mg_sess_[\w-]{43}$/);
-    expect(attributes.slice(1)).toEqual(["Path=/api/v1", "Max-Age=28800", "HttpOnly", "SameSite=Strict"]);
+    expect(attributes.slice(1)).toEqual(["Path=/", "Max-Age=28800", "HttpOnly", "SameSite=Strict"]);
   });
 
   test("behind an https proxy the cookie is Secure", async () => {
@@ -67,7 +67,7 @@ describe("POST /api/v1/session", () => {
   test("DELETE clears the cookie", async () => {
     const res = await call("DELETE", "/api/v1/session");
     expect(res.status).toBe(200);
-    expect(res.headers.get("set-cookie")).toBe("mg_session=; Path=/api/v1; Max-Age=0; HttpOnly; SameSite=Strict");
+    expect(res.headers.get("set-cookie")).toBe("mg_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
   });
 });
 

@@ -10,14 +10,22 @@ import { header } from "../credentials.ts";
 import type { RouteTable } from "../route-table.ts";
 
 export const SESSION_COOKIE = "mg_session";
-const COOKIE_PATH = "/api/v1";
+// The console (/console) reads the same session, so the cookie is sent on every path of this origin.
+const COOKIE_PATH = "/";
+
+export interface Session {
+  workspaceId: string;
+  email: string;
+  /** The cookie value, so a caller can end every session but this one. */
+  value: string;
+}
 
 function isHttps(request: FastifyRequest): boolean {
   const forwarded = header(request, "x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
   return forwarded === "https" || request.protocol === "https";
 }
 
-function cookieValue(request: FastifyRequest, name: string): string | undefined {
+export function cookieValue(request: FastifyRequest, name: string): string | undefined {
   for (const part of (header(request, "cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
@@ -31,10 +39,13 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: s
   reply.header("Set-Cookie", attributes.join("; "));
 }
 
-export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
+/** Reads a request's signed-in session, or refuses it (401, or 403 for a suspended workspace). */
+export type SessionReader = (request: FastifyRequest) => Promise<Session>;
+
+export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): SessionReader {
   const { accounts, loginThrottle } = runtime;
 
-  async function requireSession(request: FastifyRequest): Promise<{ workspaceId: string; email: string; value: string }> {
+  async function requireSession(request: FastifyRequest): Promise<Session> {
     const value = cookieValue(request, SESSION_COOKIE);
     if (!value) throw new Unauthorized("Not signed in: POST /api/v1/session with your email and password first.");
     const session = await accounts.findSession(value);
@@ -74,4 +85,5 @@ export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime,
     // Every other session of the workspace ends: a stolen cookie does not outlive the key it could read.
     return { success: true, api_key: await accounts.regenerateApiKey(session.workspaceId, session.value) };
   });
+  return requireSession;
 }
