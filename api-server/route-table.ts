@@ -13,9 +13,7 @@ export class RouteTable {
     return this.entries.map(({ method, path }) => ({ method, path }));
   }
 
-  /** The methods a path answers; HEAD goes with GET, as Fastify answers it for every GET route. */
   methodsFor(path: string): string[] {
-    const methods = this.entries.filter((e) => e.pattern.test(path)).map((e) => e.method);
-    return [...new Set(methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])))];
+    return [...new Set(this.entries.filter((e) => e.pattern.test(path)).map((e) => e.method))];
   }
 }

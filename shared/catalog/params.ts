@@ -95,18 +95,8 @@ function describeValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function isIntegerField(schema: z.ZodObject | undefined, name: string): boolean {
-  const field = schema?.shape[name] as AnyZod | undefined;
-  const base = field ? baseOf(field) : undefined;
-  return base instanceof z.ZodNumber && base.isInt === true;
-}
-
 /** One clear sentence for the first problem zod found, naming the parameter and what it allows. */
-export function issueMessage(
-  issue: z.core.$ZodIssue,
-  input: Record<string, unknown>,
-  schema?: z.ZodObject,
-): { parameter: string; message: string } {
+export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>): { parameter: string; message: string } {
   const parameter = issue.path.map(String).join(".") || "body";
   const got = describeValue(input[String(issue.path[0])]);
   switch (issue.code) {
@@ -120,8 +110,7 @@ export function issueMessage(
     case "too_small":
       return { parameter, message: `Parameter '${parameter}' must be at least ${String(issue.minimum)} (got ${got}).` };
     case "invalid_type": {
-      const integer = issue.expected === "int" || (issue.expected === "number" && isIntegerField(schema, String(issue.path[0])));
-      const expected = integer ? "an integer" : issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`;
+      const expected = issue.expected === "int" ? "an integer" : issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`;
       return { parameter, message: `Parameter '${parameter}' must be ${expected} (got ${got}).` };
     }
     case "invalid_format":
@@ -138,6 +127,6 @@ export function parseParams<S extends z.ZodObject>(schema: S, input: Record<stri
   const { issues } = result.error;
   // zod reports an integer beyond 2^53 against the safe-integer bound first; the field's own bound is the true one.
   const issue = issues.find((i) => !(i.code === "too_big" && i.origin === "int")) ?? issues[0];
-  const { parameter, message } = issueMessage(issue, input, schema);
+  const { parameter, message } = issueMessage(issue, input);
   throw new BadParameter(parameter, message);
 }

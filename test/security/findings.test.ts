@@ -148,7 +148,7 @@ describe("item 11: every error in the family's shape with a true sentence", () =
   test("a wrong method on /healthz is a 405 with Allow", async () => {
     const res = await send("/healthz", { method: "DELETE" });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("GET, HEAD");
+    expect(res.headers.get("allow")).toBe("GET");
   });
 
   test("a form-encoded body is a 415", async () => {
@@ -167,7 +167,7 @@ describe("item 11: every error in the family's shape with a true sentence", () =
     const headers = { Authorization: `Bearer ${acme.token}` };
     const huge = await server.get("/v1/analytics/top-content?limit=1e309", headers);
     expect(huge.status).toBe(400);
-    expect(huge.body.message).toBe("Parameter 'limit' must be an integer (got \"1e309\").");
+    expect(huge.body.message).toBe("Parameter 'limit' must be a number (got \"1e309\").");
     const long = await server.get("/v1/analytics/top-content?limit=99999999999999999999", headers);
     expect(long.status).toBe(400);
     expect(long.body.message).toBe("Parameter 'limit' must be at most 200 (got 100000000000000000000).");
