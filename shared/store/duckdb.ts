@@ -13,7 +13,7 @@ import {
   type DuckDBAppender,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
 import { plainPlan, readerSql } from "./import-plan.ts";
@@ -183,7 +183,13 @@ export class DuckDbStore implements Store {
   ) {}
 
   static async open(path: string, options: { readers?: number } = {}): Promise<DuckDbStore> {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      // The database, its WAL and the Parquet files DuckDB writes hold raw data: owner-only, like the
+      // secret. The mask covers every file this process creates; files of older versions are tightened.
+      process.umask(0o077);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
+    }
     let instance: DuckDBInstance;
     try {
       // Group keys spanning up to 2^20 values (interned user keys of a million users) get DuckDB's
