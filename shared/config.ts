@@ -16,6 +16,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Browser origins (host names) allowed to call /mcp besides loopback and the public URL's host. */
   mcpAllowedOrigins: string[];
+  /** Largest `POST /v1/ingest` body, in bytes after any gzip decompression (it is streamed to a temporary file). */
+  ingestMaxBytes: number;
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -45,5 +47,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       .split(",")
       .map((name) => name.trim())
       .filter((name) => name !== ""),
+    ingestMaxBytes: integer("METRIGATE_INGEST_MAX_BYTES", env.METRIGATE_INGEST_MAX_BYTES, 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   };
 }

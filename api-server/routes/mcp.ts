@@ -20,6 +20,7 @@ import type { Config } from "../../shared/config.ts";
 import { Forbidden, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authorization, header } from "../credentials.ts";
+import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
 import type { RouteTable } from "../route-table.ts";
 
 /**
@@ -60,7 +61,7 @@ export function mcpOriginRules(config: Config): { origins: string[]; hosts: stri
 }
 
 /** The Fastify request as a web-standard Request (headers and raw body), the SDK handler's input. */
-function webRequest(request: FastifyRequest, body: string): Request {
+function webRequest(request: FastifyRequest, body: string | undefined): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(request.headers)) {
     if (typeof value === "string") headers.set(name, value);
@@ -86,26 +87,33 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
   );
   app.addHook("onClose", () => endpoint.close());
   const rules = mcpOriginRules(runtime.config);
+  // Origin and Host, then credentials, are checked before the body is read: neither a foreign page nor an
+  // unknown caller ever gets a large body buffered.
+  const callers = new WeakMap<FastifyRequest, LocalCaller>();
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    const headersOnly = webRequest(request, undefined);
+    const refused = originValidationResponse(headersOnly, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(headersOnly, rules.hosts) : undefined);
+    if (refused) return reply.send(refused);
+    callers.set(request, await mcpCaller(runtime.accounts, request));
+  };
 
   // A scope of its own, so JSON arrives as text here and nowhere else.
   void app.register(async (scope) => {
     scope.removeContentTypeParser("application/json");
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => done(null, body));
-    scope.post("/mcp", async (request, reply) => {
-      const web = webRequest(request, typeof request.body === "string" ? request.body : "");
-      const refused = originValidationResponse(web, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(web, rules.hosts) : undefined);
-      if (refused) return reply.send(refused);
-      const caller = await mcpCaller(runtime.accounts, request);
+    scope.post("/mcp", { bodyLimit: AUTHENTICATED_BODY_LIMIT, onRequest }, async (request, reply) => {
+      const caller = callers.get(request) ?? (await mcpCaller(runtime.accounts, request));
+      const body = typeof request.body === "string" ? request.body : "";
       let parsed: unknown;
       try {
-        parsed = JSON.parse(typeof request.body === "string" ? request.body : "");
+        parsed = JSON.parse(body);
       } catch (e) {
         return jsonRpcError(reply, 400, -32700, `Parse error: the request body is not valid JSON (${(e as Error).message}).`);
       }
       const problem = toolsCallParamsProblem(parsed);
       if (problem) return jsonRpcError(reply, 200, -32602, problem, idOf(parsed));
       const auth: AuthInfo = { token: "", clientId: caller.workspace.id, scopes: [] };
-      return reply.send(await endpoint.handle(web, parsed, caller, auth));
+      return reply.send(await endpoint.handle(webRequest(request, body), parsed, caller, auth));
     });
   });
 }

@@ -8,6 +8,7 @@ import { RemoteClient } from "../../shared/client/remote.ts";
 import { DEMO_WORKSPACE } from "../../shared/seed/demo.ts";
 import { UsageError, type Command } from "../command.ts";
 import { withRuntime } from "../open.ts";
+import { warnSecretFlag } from "../secret-input.ts";
 
 function option(value: string | boolean | undefined, fallback: string | undefined): string | undefined {
   return typeof value === "string" && value !== "" ? value : fallback || undefined;
@@ -15,8 +16,9 @@ function option(value: string | boolean | undefined, fallback: string | undefine
 
 export const mcp: Command = {
   words: ["mcp"],
-  usage: "mcp [--workspace W] | [--url URL (--api-key K | --token T)]",
-  summary: "Serve the MCP tools over stdio: local engine for a workspace, or remote against a server URL.",
+  usage: "mcp [--workspace W] | [--url URL] (credentials: METRIGATE_API_KEY / METRIGATE_TOKEN)",
+  summary:
+    "Serve the MCP tools over stdio: local engine for a workspace, or remote against a server URL. --api-key K and --token T also work but show in ps and shell history.",
   options: { workspace: { type: "string" }, url: { type: "string" }, "api-key": { type: "string" }, token: { type: "string" } },
   async run(ctx) {
     const workspace = option(ctx.values.workspace, undefined);
@@ -24,6 +26,8 @@ export const mcp: Command = {
     const url = option(ctx.values.url, workspace ? undefined : ctx.env.METRIGATE_URL);
     const apiKey = option(ctx.values["api-key"], url ? ctx.env.METRIGATE_API_KEY : undefined);
     const token = option(ctx.values.token, url ? ctx.env.METRIGATE_TOKEN : undefined);
+    if (typeof ctx.values["api-key"] === "string") warnSecretFlag("api-key", "METRIGATE_API_KEY");
+    if (typeof ctx.values.token === "string") warnSecretFlag("token", "METRIGATE_TOKEN");
 
     if (workspace && url) throw new UsageError("use --workspace (local engine) or --url (remote server), not both.");
     if (!url) {
