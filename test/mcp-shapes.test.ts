@@ -6,6 +6,7 @@ import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { z } from "zod";
 import { localBackend } from "../mcp-server/backends.ts";
+import { estimateTokens } from "../mcp-server/result-budget.ts";
 import { createServer } from "../mcp-server/server.ts";
 import { defineEndpoint } from "../shared/catalog/define.ts";
 import { callTool, NOW, textOf } from "./support/mcp.ts";
@@ -68,17 +69,17 @@ test("a bad argument gets the engine's sentence", async () => {
 });
 
 test("a list too large for one result is cut from the end, and both parts say so", async () => {
-  // 6,000 rows of about 30 characters: some 180 KB of JSON against a 100,000-character budget.
+  // 6,000 rows of about 30 characters: some 180 KB of JSON, far over 24,000 estimated tokens.
   const result = await callTool(client, "test_segment_names", { size: 6000 });
   const rows = (result.structuredContent as { result: { id: number }[] }).result;
-  expect(rows.length).toBeGreaterThan(1000);
+  expect(rows.length).toBeGreaterThan(500);
   expect(rows.length).toBeLessThan(6000);
   expect(rows.map((r) => r.id)).toEqual(Array.from({ length: rows.length }, (_, i) => i));
   const text = textOf(result);
   const lines = text.split("\n");
   expect(lines[0]).toBe(
-    `[result cut to stay under about 25,000 tokens: result has ${rows.length} of 6000 items. Narrow the request (size) to get the rest.]`,
+    `[cut to stay under about 25,000 tokens: result shows items 0–${rows.length - 1} of 6000; next page: test_segment_names {"size":6000,"page_list":"result","page_offset":${rows.length}}.]`,
   );
   expect(lines[1]).toBe(`result (${rows.length} rows):`);
-  expect(JSON.stringify(result.structuredContent).length + text.length).toBeLessThanOrEqual(100_000);
+  expect(estimateTokens(JSON.stringify(result.structuredContent), text)).toBeLessThanOrEqual(24_000);
 });
