@@ -68,11 +68,11 @@ describe("against a server with the default limits", () => {
     );
   });
 
-  test("an unknown key gets the server's 401 sentence", async () => {
+  test("an unknown key gets the server's 401 sentence and the setting to check", async () => {
     const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: "mg_live_revoked-or-made-up" });
     const result = await callTool(client, "taprain_stats", {});
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe("The API key is invalid.");
+    expect(textOf(result)).toBe("The API key is invalid. Check METRIGATE_API_KEY.");
   });
 
   test("the same call within the cache lifetime is answered without a request", async () => {

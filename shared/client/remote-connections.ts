@@ -6,7 +6,7 @@ import { Unauthorized } from "../errors.ts";
 import { FAMILIES, FAMILY_NAMES, resolveConnections, type ConnectionSettingsMap } from "./connections.ts";
 import { remoteClientFor, type RemoteClient, type RemoteClientOptions } from "./remote.ts";
 
-type ClientOptions = Omit<RemoteClientOptions, "baseUrl" | "credentials" | "login">;
+type ClientOptions = Omit<RemoteClientOptions, "baseUrl" | "credentials" | "login" | "credentialSettings">;
 
 export class RemoteConnections {
   private constructor(

@@ -23,6 +23,8 @@ export interface RemoteClientOptions {
   credentials: ClientCredentials;
   /** Tapemetric tokens from logging in (POST /v1/auth/login) instead of a fixed token. */
   login?: TapemetricLogin;
+  /** The settings the credentials came from, named after a 401 so the user knows what to fix. */
+  credentialSettings?: string;
   /** The server's limits per credential; default CONTRACT §5 (300 per minute per JWT, 600 per hour per key). */
   limits?: Partial<Record<CredentialKind, ClientLimit>>;
   /** Seconds an answer is reused for the same call (default 60; 0 disables). */
@@ -94,7 +96,8 @@ export class RemoteClient {
       if (!endpoint.readOnly) for (const scope of ["jwt", "api_key", "anonymous"]) this.cache.invalidateWorkspace(scope);
       return body;
     }
-    const message = errorMessageOf(body) ?? `The server answered HTTP ${status} without an error message.`;
+    const said = errorMessageOf(body) ?? `The server answered HTTP ${status} without an error message.`;
+    const message = status === 401 && this.options.credentialSettings ? `${said} Check ${this.options.credentialSettings}.` : said;
     if (status === 429) throw new RateLimited(retryAfter ?? 1, message);
     throw new MetrigateError(KIND_BY_STATUS.get(status) ?? "internal", message);
   }
@@ -180,11 +183,15 @@ export class RemoteClient {
 }
 
 /** A client for one API's connection (CONTRACT §16); a login connection logs in on its first call. */
-export function remoteClientFor(connection: Connection, options: Omit<RemoteClientOptions, "baseUrl" | "credentials" | "login"> = {}): RemoteClient {
+export function remoteClientFor(
+  connection: Connection,
+  options: Omit<RemoteClientOptions, "baseUrl" | "credentials" | "login" | "credentialSettings"> = {},
+): RemoteClient {
   return new RemoteClient({
     ...options,
     baseUrl: connection.url,
     credentials: connection.credentials,
+    credentialSettings: connection.credentialSettings,
     login: connection.login ? new TapemetricLogin(connection.url, connection.login, memoryTokenStore()) : undefined,
   });
 }
