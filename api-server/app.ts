@@ -52,10 +52,6 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   });
   const routes = new RouteTable();
 
-  app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "text/plain", "text/csv"], { parseAs: "string" }, (_req, body, done) =>
-    done(null, body),
-  );
-
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isMetrigateError(error)) {
       if (error.status >= 500) request.log.error({ err: { message: error.message } }, "request failed");
