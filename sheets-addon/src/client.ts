@@ -1,96 +1,160 @@
-// The add-on's one request path: UrlFetchApp with the shared request builder, results cached in
-// CacheService (identical calls in a recalculation make one request), pacing under the server's limits,
-// and 429s retried after Retry-After — all within the time the calling Apps Script execution has.
+// The add-on's one request path: UrlFetchApp with the shared request builder and §16 connections (each API
+// its own host and credential, Tapemetric logging in when it has no token), results cached in CacheService,
+// pacing under the documented limits, and 429s retried after Retry-After — all inside the wall-clock time
+// the calling Apps Script execution has left, counted from the start of the script.
 
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
+import { credentialsWithToken, runExchange, TapemetricLogin, type Connection, type HttpAnswer, type TokenStore } from "../../shared/client/connections.ts";
 import { buildRequest, type HttpRequest } from "../../shared/client/request.ts";
 import { limitOf, nextSlot, type ClientLimit } from "../../shared/sheets/pacing.ts";
-import { missingCredentialMessage, readResponse, retryWait, unreachableMessage, type CallOutcome } from "../../shared/sheets/response.ts";
-import type { AppsScript, HttpResponse } from "./apps-script.ts";
+import { readResponse, retryWait, unreachableMessage } from "../../shared/sheets/response.ts";
+import { executionStartedAt, type AppsScript, type Cache } from "./apps-script.ts";
 import { ChunkedCache, MAX_TTL_SECONDS } from "./cache.ts";
-import type { Settings } from "./settings.ts";
 
 /** How long a result stays cached: one recalculation and then some, far inside CacheService's 6 hours. */
 export const RESULT_TTL_SECONDS = 300;
 
-/** Time a call may spend, waits included: custom functions get 30 s in all, other executions 6 minutes. */
-export const CUSTOM_FUNCTION_BUDGET_MS = 25_000;
-export const EXECUTION_BUDGET_MS = 300_000;
+/** Apps Script's wall-clock limits: 30 s for a custom function, 6 minutes for any other execution. */
+export const CUSTOM_FUNCTION_LIMIT_MS = 30_000;
+export const EXECUTION_LIMIT_MS = 360_000;
+/** Time Apps Script spends before the script's first line, which the script cannot see. */
+const STARTUP_ALLOWANCE_MS = 2_000;
+/** A request is not started, nor waited for, unless this much time is left for its answer. */
+export const ANSWER_RESERVE_MS = 8_000;
+/** UrlFetchApp refuses URLs over about 2 KB. */
+export const MAX_URL_LENGTH = 2048;
+
+/** The instant by which work must be done: the execution's limit from its start, less `marginMs` for what follows. */
+export function deadlineOf(limitMs: number, marginMs: number): number {
+  return executionStartedAt() + limitMs - STARTUP_ALLOWANCE_MS - marginMs;
+}
 
 export interface CallOptions {
-  budgetMs: number;
+  /** Epoch ms by which the answer must be in hand (see deadlineOf). */
+  deadline: number;
   /** Skip the cached result (scheduled refreshes and connection tests want the server's answer). */
   fresh?: boolean;
 }
 
+function secondsLeft(deadline: number): number {
+  return Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+}
+
 export class MetrigateClient {
-  private readonly cache: ChunkedCache;
+  private readonly cache: Cache;
+  private readonly chunked: ChunkedCache;
 
   constructor(
     private readonly gas: AppsScript,
-    private readonly settings: Settings,
+    private readonly connection: Connection,
   ) {
-    this.cache = new ChunkedCache(gas.CacheService.getScriptCache());
+    this.cache = gas.CacheService.getScriptCache();
+    this.chunked = new ChunkedCache(this.cache);
   }
 
   /** The endpoint's response body; throws an Error whose message is one readable sentence. */
   call(endpoint: AnyEndpoint, params: Record<string, unknown>, options: CallOptions): unknown {
-    const credentials = { apiKey: this.settings.apiKey, token: this.settings.token };
-    const missing = missingCredentialMessage(endpoint, credentials);
-    if (missing) throw new Error(missing);
-    const request = buildRequest(this.settings.url, endpoint, params, credentials);
-    const key = `mg:r:${this.digest(`${request.method} ${request.url}\n${JSON.stringify(request.headers)}\n${request.body ?? ""}`)}`;
+    const { connection } = this;
+    // The request as sent, but for a logged-in token, which may change between calls.
+    const request = buildRequest(connection.url, endpoint, params, connection.credentials);
+    if (request.url.length > MAX_URL_LENGTH) {
+      throw new Error(
+        `The request is ${request.url.length} characters long, over the ${MAX_URL_LENGTH} Apps Script allows for a URL: ask for fewer countries, offers or sources at once.`,
+      );
+    }
+    const identity = `${JSON.stringify(connection.credentials)}\n${connection.login ? `${connection.login.email}\n${connection.login.password}` : ""}`;
+    const key = `mg:r:${this.digest(`${request.method} ${request.url}\n${request.body ?? ""}\n${identity}`)}`;
     if (!options.fresh) {
-      const cached = this.cache.get(key);
+      const cached = this.chunked.get(key);
       if (cached !== undefined) return JSON.parse(cached);
     }
-    const started = Date.now();
+    const limit = limitOf(connection.login ? { Authorization: "Bearer login" } : request.headers);
+    const paceKey = `mg:pace:${this.digest(identity)}`;
     for (let attempt = 1; ; attempt++) {
-      const budgetLeft = () => options.budgetMs - (Date.now() - started);
-      this.pace(request, budgetLeft());
-      const { outcome, text } = this.fetch(request);
+      if (limit) this.pace(limit, paceKey, options.deadline);
+      const answer = this.exchange(endpoint, params, request, options.deadline);
+      const outcome = readResponse(request, answer.status, answer.headers, answer.text, Date.now(), connection.credentialSettings);
       if (outcome.kind === "ok") {
-        this.cache.put(key, text, RESULT_TTL_SECONDS);
+        this.keep(key, answer.text);
         return outcome.body;
       }
       if (outcome.kind === "error") throw new Error(outcome.message);
-      const waitMs = retryWait(outcome, attempt, budgetLeft());
+      const waitMs = retryWait(outcome, attempt, options.deadline - Date.now(), ANSWER_RESERVE_MS);
       if (waitMs === undefined) throw new Error(outcome.message);
       this.gas.Utilities.sleep(waitMs);
     }
   }
 
-  private fetch(request: HttpRequest): { outcome: CallOutcome; text: string } {
-    let response: HttpResponse;
+  /** Caching is a saving, never a condition: a CacheService failure leaves the good answer standing. */
+  private keep(key: string, text: string): void {
     try {
-      response = this.gas.UrlFetchApp.fetch(request.url, {
+      this.chunked.put(key, text, RESULT_TTL_SECONDS);
+    } catch {
+      // The next identical call asks the server again.
+    }
+  }
+
+  /** One call, through Tapemetric's login when the connection logs in. */
+  private exchange(endpoint: AnyEndpoint, params: Record<string, unknown>, request: HttpRequest, deadline: number): HttpAnswer {
+    const { connection } = this;
+    const send = (next: HttpRequest) => this.send(next, deadline);
+    if (!connection.login) return send(request);
+    const login = new TapemetricLogin(connection.url, connection.login, this.tokenStore());
+    return runExchange(
+      login.send((token) => buildRequest(connection.url, endpoint, params, credentialsWithToken(connection, token))),
+      send,
+    );
+  }
+
+  private send(request: HttpRequest, deadline: number): HttpAnswer {
+    if (deadline - Date.now() < ANSWER_RESERVE_MS) {
+      throw new Error(`Out of time: Apps Script gives this call ${secondsLeft(deadline)} more seconds, too few to wait for ${this.connection.url}. Try again.`);
+    }
+    try {
+      const response = this.gas.UrlFetchApp.fetch(request.url, {
         method: request.method === "GET" ? "get" : "post",
         headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => name.toLowerCase() !== "content-type")),
         ...(request.body !== undefined ? { payload: request.body, contentType: "application/json" } : {}),
         muteHttpExceptions: true,
         followRedirects: true,
       });
+      return { status: response.getResponseCode(), headers: response.getHeaders(), text: response.getContentText() };
     } catch (e) {
-      throw new Error(unreachableMessage(this.settings.url, e instanceof Error ? e.message : String(e)));
+      throw new Error(unreachableMessage(this.connection.url, e instanceof Error ? e.message : String(e)));
     }
-    const text = response.getContentText();
-    return { outcome: readResponse(request, response.getResponseCode(), response.getHeaders(), text), text };
+  }
+
+  /** A logged-in Tapemetric token, kept in the script cache under a digest of the login it belongs to. */
+  private tokenStore(): TokenStore {
+    const login = this.connection.login;
+    const key = `mg:login:${this.digest(`${this.connection.url}\n${login?.email ?? ""}\n${login?.password ?? ""}`)}`;
+    return {
+      get: () => this.cache.get(key) ?? undefined,
+      set: (token) => {
+        try {
+          if (token === undefined) this.cache.remove(key);
+          else this.cache.put(key, token, MAX_TTL_SECONDS);
+        } catch {
+          // Without the cache the next call logs in again.
+        }
+      },
+    };
   }
 
   /**
    * Waits, if needed, so this credential stays under its limit. The log of recent request times lives in
    * the script cache, shared by the parallel executions of one recalculation.
    */
-  private pace(request: HttpRequest, budgetLeftMs: number): void {
-    const limit = limitOf(request.headers);
-    if (!limit) return;
-    const cache = this.gas.CacheService.getScriptCache();
-    const key = `mg:pace:${this.digest(`${limit.name}:${JSON.stringify(request.headers)}`)}`;
-    const stored = cache.get(key);
+  private pace(limit: ClientLimit, key: string, deadline: number): void {
+    const stored = this.cache.get(key);
     const log = stored ? (JSON.parse(stored) as number[]) : [];
     const slot = nextSlot(log, Date.now(), limit);
-    if (slot.waitMs > budgetLeftMs) throw new Error(limitMessage(limit, slot.waitMs));
-    cache.put(key, JSON.stringify(slot.log), Math.min(MAX_TTL_SECONDS, Math.ceil(limit.windowMs / 1000)));
+    if (slot.waitMs + ANSWER_RESERVE_MS > deadline - Date.now()) throw new Error(limitMessage(limit, slot.waitMs));
+    try {
+      this.cache.put(key, JSON.stringify(slot.log), Math.min(MAX_TTL_SECONDS, Math.ceil(limit.windowMs / 1000)));
+    } catch {
+      // Pacing is best effort: the server's own 429 still stops an excess.
+    }
     if (slot.waitMs > 0) this.gas.Utilities.sleep(slot.waitMs);
   }
 
