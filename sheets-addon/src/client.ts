@@ -21,6 +21,11 @@ export const EXECUTION_LIMIT_MS = 360_000;
 const STARTUP_ALLOWANCE_MS = 2_000;
 /** A request is not started, nor waited for, unless this much time is left for its answer. */
 export const ANSWER_RESERVE_MS = 8_000;
+/**
+ * UrlFetchApp has no timeout setting and gives up on a silent server only after about a minute: a
+ * scheduled run starts a report only while this much time is left, so no fetch can outlast the run.
+ */
+export const URL_FETCH_WAIT_MS = 60_000;
 /** UrlFetchApp refuses URLs over about 2 KB. */
 export const MAX_URL_LENGTH = 2048;
 
@@ -32,6 +37,8 @@ export function deadlineOf(limitMs: number, marginMs: number): number {
 export interface CallOptions {
   /** Epoch ms by which the answer must be in hand (see deadlineOf). */
   deadline: number;
+  /** Time a request must have left to be started or waited for (default ANSWER_RESERVE_MS). */
+  reserveMs?: number;
   /** Skip the cached result (scheduled refreshes and connection tests want the server's answer). */
   fresh?: boolean;
 }
@@ -72,14 +79,14 @@ export class MetrigateClient {
     const paceKey = `mg:pace:${this.digest(identity)}`;
     for (let attempt = 1; ; attempt++) {
       if (limit) this.pace(limit, paceKey, options.deadline);
-      const answer = this.exchange(endpoint, params, request, options.deadline);
+      const answer = this.exchange(endpoint, params, request, options);
       const outcome = readResponse(request, answer.status, answer.headers, answer.text, Date.now(), connection.credentialSettings);
       if (outcome.kind === "ok") {
         this.keep(key, answer.text);
         return outcome.body;
       }
       if (outcome.kind === "error") throw new Error(outcome.message);
-      const waitMs = retryWait(outcome, attempt, options.deadline - Date.now(), ANSWER_RESERVE_MS);
+      const waitMs = retryWait(outcome, attempt, options.deadline - Date.now(), options.reserveMs ?? ANSWER_RESERVE_MS);
       if (waitMs === undefined) throw new Error(outcome.message);
       this.gas.Utilities.sleep(waitMs);
     }
@@ -95,9 +102,9 @@ export class MetrigateClient {
   }
 
   /** One call, through Tapemetric's login when the connection logs in. */
-  private exchange(endpoint: AnyEndpoint, params: Record<string, unknown>, request: HttpRequest, deadline: number): HttpAnswer {
+  private exchange(endpoint: AnyEndpoint, params: Record<string, unknown>, request: HttpRequest, options: CallOptions): HttpAnswer {
     const { connection } = this;
-    const send = (next: HttpRequest) => this.send(next, deadline);
+    const send = (next: HttpRequest) => this.send(next, options.deadline, options.reserveMs ?? ANSWER_RESERVE_MS);
     if (!connection.login) return send(request);
     const login = new TapemetricLogin(connection.url, connection.login, this.tokenStore());
     return runExchange(
@@ -106,8 +113,8 @@ export class MetrigateClient {
     );
   }
 
-  private send(request: HttpRequest, deadline: number): HttpAnswer {
-    if (deadline - Date.now() < ANSWER_RESERVE_MS) {
+  private send(request: HttpRequest, deadline: number, reserveMs: number): HttpAnswer {
+    if (deadline - Date.now() < reserveMs) {
       throw new Error(`Out of time: Apps Script gives this call ${secondsLeft(deadline)} more seconds, too few to wait for ${this.connection.url}. Try again.`);
     }
     try {

@@ -5,7 +5,7 @@
 import { parseReport, reportBlock, resolveReport, LOG_HEADER, LOG_SHEET, type Report, type Schedule } from "../../shared/sheets/reports.ts";
 import { toSheetTable, type SheetTable } from "../../shared/sheets/table.ts";
 import type { AppsScript, Sheet, Spreadsheet } from "./apps-script.ts";
-import { ANSWER_RESERVE_MS, MetrigateClient } from "./client.ts";
+import { MetrigateClient, URL_FETCH_WAIT_MS } from "./client.ts";
 import { connectionOf, readSettings } from "./settings.ts";
 
 const REPORTS_PROPERTY = "METRIGATE_REPORTS";
@@ -93,7 +93,7 @@ function runOne(gas: AppsScript, report: Report, deadline: number): RunResult {
   try {
     const resolved = resolveReport(report);
     const client = new MetrigateClient(gas, connectionOf(readSettings(gas), resolved.endpoint.family));
-    const body = client.call(resolved.endpoint, resolved.params, { deadline, fresh: true });
+    const body = client.call(resolved.endpoint, resolved.params, { deadline, fresh: true, reserveMs: URL_FETCH_WAIT_MS });
     const table = toSheetTable(resolved.endpoint.name, body, resolved.section);
     writeTable(gas.SpreadsheetApp.getActiveSpreadsheet(), report, table);
     return { report: report.name, target, rows: table.length - 1, error: "" };
@@ -103,14 +103,15 @@ function runOne(gas: AppsScript, report: Report, deadline: number): RunResult {
 }
 
 /**
- * Runs reports in order until the deadline: each report is written as soon as it is fetched; those the
- * time does not reach are named as left for the next run. Every outcome is logged.
+ * Runs reports in order until the deadline: each report is written as soon as it is fetched, and one is
+ * started only while a whole UrlFetch wait is left before the deadline; those the time does not reach are
+ * named as left for the next run. Every outcome is logged.
  */
 export function runReports(gas: AppsScript, reports: readonly Report[], deadline: number): BatchResult {
   const results: RunResult[] = [];
   const left: string[] = [];
   for (const report of reports) {
-    if (left.length > 0 || deadline - Date.now() < ANSWER_RESERVE_MS) {
+    if (left.length > 0 || deadline - Date.now() < URL_FETCH_WAIT_MS) {
       left.push(report.name);
       results.push({ report: report.name, target: targetOf(report), rows: 0, error: LEFT_FOR_NEXT_RUN });
       continue;
