@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { main } from "../cli/main.ts";
 import { buildAddon } from "../sheets-addon/src/build.ts";
+import { runConcurrently } from "./support/apps-script/concurrent.ts";
 import { EXCEEDED } from "./support/apps-script/execution.ts";
 import { loadProject, OWNER, type AppsScriptProject, type ProjectOptions } from "./support/apps-script/sandbox.ts";
 import { startScriptedProcess, startServerProcess, type ServerProcess } from "./support/apps-script/server-process.ts";
@@ -252,6 +253,31 @@ describe("time limits, counted in wall-clock time from the start of the executio
     ]);
     const status = sheet.run("getSidebarState") as { schedules: { text: string }[] };
     expect(status.schedules[0].text).toMatch(/; left for the next run: r7, r8\.$/);
+  });
+});
+
+describe("identical formulas running at once (each cell is its own execution)", () => {
+  test("five identical cells make one request; the others wait for its answer in the cache", async () => {
+    const sheet = project();
+    connectOwner(sheet);
+    // A slow answer, so every cell has started before the first one is answered.
+    sheet.services.UrlFetchApp.latencyMs = () => 1_500;
+    const outcomes = await runConcurrently(sheet, Array.from({ length: 5 }, () => ({ name: "STATS", args: ["today", "US"] })));
+    expect(outcomes).toEqual(Array.from({ length: 5 }, () => ({ value: [METRICS, [3, 0, 0, 0, 0]] })));
+    expect(sheet.services.UrlFetchApp.requests.filter((r) => r.url.includes("/api/v1/stats")).length).toBe(1);
+  });
+
+  test("different cells at once each make their request, and the pacing log keeps every one of them", async () => {
+    const sheet = project();
+    connectOwner(sheet);
+    sheet.services.UrlFetchApp.latencyMs = () => 300;
+    const ranges = ["today", "yesterday", "7days", "30days", "hour"];
+    const outcomes = await runConcurrently(sheet, ranges.map((range) => ({ name: "STATS", args: [range] })));
+    for (const outcome of outcomes) expect(outcome).toHaveProperty("value");
+    expect(sheet.services.UrlFetchApp.requests.length).toBe(5);
+    const logs = [...sheet.services.CacheService.script.sizes().keys()].filter((k) => k.startsWith("mg:pace:"));
+    expect(logs.length).toBe(1);
+    expect(JSON.parse(sheet.services.CacheService.script.get(logs[0]) ?? "[]")).toHaveLength(5);
   });
 });
 

@@ -85,6 +85,16 @@ describe("tables from response bodies", () => {
     expect(() => tableOf(concurrency, body, "peaks")).toThrow('Unknown section "peaks" for TEST_FN: use points or summary.');
   });
 
+  test("fields of list items that the schema does not name become extra columns after the known ones", () => {
+    const segments = endpointWith(z.array(z.object({ id: z.number(), trend: z.array(z.object({ date: z.string(), members: z.number() })) })));
+    const body = [{ id: 7, trend: [{ day: "2026-04-03", count: 3201 }], tier: "gold" }, { id: 8, trend: [], note: { a: 1 } }];
+    expect(tableOf(segments, body)).toEqual([
+      ["id", "trend", "tier", "note"],
+      [7, "day: 2026-04-03, count: 3201", "gold", ""],
+      [8, "", "", "a: 1"],
+    ]);
+  });
+
   test("usage pairs become used/limit columns; records of other shapes become one readable cell", () => {
     const usage = endpointWith(
       z.object({

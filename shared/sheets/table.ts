@@ -168,14 +168,15 @@ export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string):
   const data = valueAt(valueAt(body, plan.root), chosen.path);
   const empty = data === undefined || data === null || (typeof data === "object" && Object.keys(data).length === 0);
   const items = chosen.many ? (Array.isArray(data) ? data : []) : empty ? [] : [data];
-  const columns = [...chosen.columns, ...unknownColumns(chosen.columns, items)];
+  // Only list items: a one-row section shares its object with the body's other sections.
+  const columns = chosen.many ? [...chosen.columns, ...unknownColumns(chosen.columns, items)] : chosen.columns;
   const header = columns.map((c) => c.header);
   return [header, ...items.map((item) => columns.map((c) => cellOf(valueAt(item, c.path), c.text)))];
 }
 
 /**
- * Fields the items carry that the response schema does not name (another server's newer or older field
- * names): appended as columns after the known ones, so nothing the server said is dropped.
+ * Fields a list's items carry that the response schema does not name (another server's newer or older
+ * field names): appended as columns after the known ones, so nothing the server said is dropped.
  */
 function unknownColumns(known: readonly Column[], items: readonly unknown[]): Column[] {
   const names = new Set(known.map((c) => c.path[0]));

@@ -24,6 +24,11 @@ export interface Cache {
   remove(key: string): void;
 }
 
+export interface Lock {
+  tryLock(timeoutInMillis: number): boolean;
+  releaseLock(): void;
+}
+
 export interface Properties {
   getProperty(key: string): string | null;
   getProperties(): Record<string, string>;
@@ -102,6 +107,7 @@ export interface AppsScript {
   SpreadsheetApp: { getActiveSpreadsheet(): Spreadsheet; getUi(): Ui };
   HtmlService: { createHtmlOutputFromFile(filename: string): HtmlOutput };
   Session: { getEffectiveUser(): User };
+  LockService: { getScriptLock(): Lock };
   ScriptApp: {
     getProjectTriggers(): Trigger[];
     deleteTrigger(trigger: Trigger): void;

@@ -1,7 +1,8 @@
 // The add-on's one request path: UrlFetchApp with the shared request builder and §16 connections (each API
 // its own host and credential, Tapemetric logging in when it has no token), results cached in CacheService,
-// pacing under the documented limits, and 429s retried after Retry-After — all inside the wall-clock time
-// the calling Apps Script execution has left, counted from the start of the script.
+// identical calls running at once waiting for the one in flight, pacing under the documented limits, and
+// 429s retried after Retry-After — all inside the wall-clock time the calling Apps Script execution has
+// left, counted from the start of the script.
 
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { credentialsWithToken, runExchange, TapemetricLogin, type Connection, type HttpAnswer, type TokenStore } from "../../shared/client/connections.ts";
@@ -26,6 +27,12 @@ export const ANSWER_RESERVE_MS = 8_000;
  * scheduled run starts a report only while this much time is left, so no fetch can outlast the run.
  */
 export const URL_FETCH_WAIT_MS = 60_000;
+/** How long a call waits for the script lock that guards the in-flight markers and the pacing log. */
+const LOCK_WAIT_MS = 2_000;
+/** How often a call waiting for an identical one in flight looks for its answer. */
+const POLL_MS = 250;
+/** An in-flight marker outlives no custom function, so a call that died does not hold others back for long. */
+const IN_FLIGHT_TTL_SECONDS = 30;
 /** UrlFetchApp refuses URLs over about 2 KB. */
 export const MAX_URL_LENGTH = 2048;
 
@@ -71,10 +78,67 @@ export class MetrigateClient {
     }
     const identity = `${JSON.stringify(connection.credentials)}\n${connection.login ? `${connection.login.email}\n${connection.login.password}` : ""}`;
     const key = `mg:r:${this.digest(`${request.method} ${request.url}\n${request.body ?? ""}\n${identity}`)}`;
+    let marked = false;
     if (!options.fresh) {
       const cached = this.chunked.get(key);
       if (cached !== undefined) return JSON.parse(cached);
+      const identical = this.identicalCall(key, options);
+      if (identical.answer !== undefined) return JSON.parse(identical.answer);
+      marked = identical.marked;
     }
+    try {
+      return this.fetchAndKeep(endpoint, params, request, key, identity, options);
+    } finally {
+      if (marked) this.safely(() => this.cache.remove(`${key}:busy`));
+    }
+  }
+
+  /**
+   * When an identical call is already fetching (its in-flight marker is in the cache), waits for its
+   * answer in the cache, within the time budget. Otherwise marks this call as the one fetching. The check
+   * and the mark happen under the script lock, so one call of a group wins.
+   */
+  private identicalCall(key: string, options: CallOptions): { answer?: string; marked: boolean } {
+    const busyKey = `${key}:busy`;
+    const another = this.underLock(() => {
+      if (this.cache.get(busyKey) !== null) return true;
+      this.cache.put(busyKey, "1", IN_FLIGHT_TTL_SECONDS);
+      return false;
+    });
+    if (another !== true) return { marked: another === false };
+    while (options.deadline - Date.now() > ANSWER_RESERVE_MS + POLL_MS) {
+      this.gas.Utilities.sleep(POLL_MS);
+      const answer = this.chunked.get(key);
+      if (answer !== undefined) return { answer, marked: false };
+      // The other call ended without an answer to share (an error): this one asks for itself.
+      if (this.cache.get(busyKey) === null) break;
+    }
+    return { marked: false };
+  }
+
+  /** Runs `work` holding the script lock; undefined when the lock or the cache is not to be had. */
+  private underLock<T>(work: () => T): T | undefined {
+    const lock = this.gas.LockService.getScriptLock();
+    if (!lock.tryLock(LOCK_WAIT_MS)) return undefined;
+    try {
+      return work();
+    } catch {
+      return undefined;
+    } finally {
+      lock.releaseLock();
+    }
+  }
+
+  private safely(work: () => void): void {
+    try {
+      work();
+    } catch {
+      // A cache hiccup costs at most a repeated request.
+    }
+  }
+
+  private fetchAndKeep(endpoint: AnyEndpoint, params: Record<string, unknown>, request: HttpRequest, key: string, identity: string, options: CallOptions): unknown {
+    const { connection } = this;
     const limit = limitOf(connection.login ? { Authorization: "Bearer login" } : request.headers);
     const paceKey = `mg:pace:${this.digest(identity)}`;
     for (let attempt = 1; ; attempt++) {
@@ -94,11 +158,7 @@ export class MetrigateClient {
 
   /** Caching is a saving, never a condition: a CacheService failure leaves the good answer standing. */
   private keep(key: string, text: string): void {
-    try {
-      this.chunked.put(key, text, RESULT_TTL_SECONDS);
-    } catch {
-      // The next identical call asks the server again.
-    }
+    this.safely(() => this.chunked.put(key, text, RESULT_TTL_SECONDS));
   }
 
   /** One call, through Tapemetric's login when the connection logs in. */
@@ -137,32 +197,28 @@ export class MetrigateClient {
     const key = `mg:login:${this.digest(`${this.connection.url}\n${login?.email ?? ""}\n${login?.password ?? ""}`)}`;
     return {
       get: () => this.cache.get(key) ?? undefined,
-      set: (token) => {
-        try {
-          if (token === undefined) this.cache.remove(key);
-          else this.cache.put(key, token, MAX_TTL_SECONDS);
-        } catch {
-          // Without the cache the next call logs in again.
-        }
-      },
+      // Without the cache the next call logs in again.
+      set: (token) => this.safely(() => (token === undefined ? this.cache.remove(key) : this.cache.put(key, token, MAX_TTL_SECONDS))),
     };
   }
 
   /**
    * Waits, if needed, so this credential stays under its limit. The log of recent request times lives in
-   * the script cache, shared by the parallel executions of one recalculation.
+   * the script cache, shared by the parallel executions of one recalculation; it is read and written under
+   * the script lock so that calls running at once do not lose each other's entries.
    */
   private pace(limit: ClientLimit, key: string, deadline: number): void {
-    const stored = this.cache.get(key);
-    const log = stored ? (JSON.parse(stored) as number[]) : [];
-    const slot = nextSlot(log, Date.now(), limit);
-    if (slot.waitMs + ANSWER_RESERVE_MS > deadline - Date.now()) throw new Error(limitMessage(limit, slot.waitMs));
-    try {
+    const claimed = this.underLock(() => {
+      const stored = this.cache.get(key);
+      const slot = nextSlot(stored ? (JSON.parse(stored) as number[]) : [], Date.now(), limit);
+      if (slot.waitMs + ANSWER_RESERVE_MS > deadline - Date.now()) return { waitMs: slot.waitMs, fits: false };
       this.cache.put(key, JSON.stringify(slot.log), Math.min(MAX_TTL_SECONDS, Math.ceil(limit.windowMs / 1000)));
-    } catch {
-      // Pacing is best effort: the server's own 429 still stops an excess.
-    }
-    if (slot.waitMs > 0) this.gas.Utilities.sleep(slot.waitMs);
+      return { waitMs: slot.waitMs, fits: true };
+    });
+    // Without the lock or the cache, pacing is skipped: the server's own 429 still stops an excess.
+    if (claimed === undefined) return;
+    if (!claimed.fits) throw new Error(limitMessage(limit, claimed.waitMs));
+    if (claimed.waitMs > 0) this.gas.Utilities.sleep(claimed.waitMs);
   }
 
   private digest(text: string): string {

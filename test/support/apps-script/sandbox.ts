@@ -11,6 +11,7 @@ import vm from "node:vm";
 import { FakeCacheService } from "./cache.ts";
 import { Clock, Execution, type ExecutionKind } from "./execution.ts";
 import { FakeHtmlService } from "./html.ts";
+import { FakeLockService } from "./lock.ts";
 import { FakePropertiesService } from "./properties.ts";
 import { FakeScriptApp, FakeSession } from "./script-app.ts";
 import { FakeSpreadsheetApp } from "./spreadsheet.ts";
@@ -26,6 +27,7 @@ export interface Services {
   HtmlService: FakeHtmlService;
   Utilities: FakeUtilities;
   Session: FakeSession;
+  LockService: FakeLockService;
 }
 
 export interface ProjectOptions {
@@ -43,6 +45,8 @@ export const OWNER = "owner@example.com";
 export interface AppsScriptProject {
   services: Services;
   execution: Execution;
+  /** The project's script files, for executions run elsewhere (concurrent.ts). */
+  scriptSources: { name: string; source: string }[];
   /** Lines the scripts logged with console. */
   logs: string[];
   /** Names declared at the top level of the script files (what Apps Script can call). */
@@ -71,10 +75,11 @@ function clockedDate(clock: Clock): DateConstructor {
 }
 
 export function loadProject(dir: string, options: ProjectOptions = {}): AppsScriptProject {
-  const scripts = readdirSync(dir)
+  const scriptSources = readdirSync(dir)
     .filter((f) => f.endsWith(".js") || f.endsWith(".gs"))
     .sort()
-    .map((f) => new vm.Script(readFileSync(join(dir, f), "utf8"), { filename: f }));
+    .map((name) => ({ name, source: readFileSync(join(dir, name), "utf8") }));
+  const scripts = scriptSources.map((f) => new vm.Script(f.source, { filename: f.name }));
   const clock = new Clock(options.virtualTime ?? false);
   const owner = options.owner === undefined ? OWNER : options.owner;
   const execution = new Execution(clock, owner ?? OWNER);
@@ -87,6 +92,7 @@ export function loadProject(dir: string, options: ProjectOptions = {}): AppsScri
     HtmlService: new FakeHtmlService(dir),
     Utilities: new FakeUtilities(execution),
     Session: new FakeSession(execution),
+    LockService: new FakeLockService(),
   };
   const ScriptDate = clockedDate(clock);
   const logs: string[] = [];
@@ -111,6 +117,7 @@ export function loadProject(dir: string, options: ProjectOptions = {}): AppsScri
       execution.checkTime();
       return result;
     } finally {
+      services.LockService.releaseAll();
       execution.end();
     }
   }
@@ -118,6 +125,7 @@ export function loadProject(dir: string, options: ProjectOptions = {}): AppsScri
   return {
     services,
     execution,
+    scriptSources,
     logs,
     topLevelFunctions() {
       const scope = freshScope() as Record<string, unknown>;
