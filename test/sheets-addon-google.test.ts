@@ -12,7 +12,7 @@ import { main } from "../cli/main.ts";
 import { buildAddon } from "../sheets-addon/src/build.ts";
 import { runConcurrently } from "./support/apps-script/concurrent.ts";
 import { EXCEEDED } from "./support/apps-script/execution.ts";
-import { loadProject, OWNER, type AppsScriptProject, type ProjectOptions } from "./support/apps-script/sandbox.ts";
+import { errorOf, loadProject, OWNER, type AppsScriptProject, type ProjectOptions } from "./support/apps-script/sandbox.ts";
 import { startScriptedProcess, startServerProcess, type ServerProcess } from "./support/apps-script/server-process.ts";
 import { FakeGoogleSheets } from "./support/google-sheets-api.ts";
 
@@ -43,14 +43,6 @@ function connectOwner(target: AppsScriptProject, url = server.url, apiKey = serv
   target.run("saveSettings", { mode: "simple", values: { METRIGATE_URL: url, METRIGATE_API_KEY: apiKey } });
 }
 
-function errorOf(work: () => unknown): string {
-  try {
-    work();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   distDir = (await buildAddon()).outDir;

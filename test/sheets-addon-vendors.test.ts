@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAddon } from "../sheets-addon/src/build.ts";
 import { loadProject, OWNER, type AppsScriptProject } from "./support/apps-script/sandbox.ts";
 import { startVendorProcess } from "./support/apps-script/server-process.ts";
-import type { VendorCredentials } from "./support/vendor-server.ts";
+import { vendorSettings, type VendorCredentials } from "./support/vendor-server.ts";
 
 let vendors: VendorCredentials & { close(): Promise<void> };
 let project: AppsScriptProject;
@@ -25,18 +25,7 @@ function requestsTo(url: string) {
 }
 
 function perApiForm() {
-  return {
-    mode: "per-api",
-    values: {
-      METRIGATE_TAPEMETRIC_URL: vendors.tapemetric.url,
-      METRIGATE_TAPEMETRIC_EMAIL: vendors.tapemetric.email,
-      METRIGATE_TAPEMETRIC_PASSWORD: vendors.tapemetric.password,
-      METRIGATE_TAPRAIN_URL: vendors.taprain.url,
-      METRIGATE_TAPRAIN_API_KEY: vendors.taprain.apiKey,
-      METRIGATE_CDP_URL: vendors.cdp.url,
-      METRIGATE_CDP_API_KEY: vendors.cdp.apiKey,
-    },
-  };
+  return { mode: "per-api", values: vendorSettings(vendors) };
 }
 
 beforeAll(async () => {

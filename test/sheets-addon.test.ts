@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAddon } from "../sheets-addon/src/build.ts";
 import { ENTRY_POINTS } from "../sheets-addon/src/entry-points.ts";
 import { sheetFunctions } from "../shared/sheets/functions.ts";
-import { loadProject, OWNER, type AppsScriptProject } from "./support/apps-script/sandbox.ts";
+import { errorOf, loadProject, OWNER, type AppsScriptProject } from "./support/apps-script/sandbox.ts";
 import { startServerProcess, type ServerProcess } from "./support/apps-script/server-process.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
@@ -56,15 +56,6 @@ function connect(settings: { url?: string; apiKey?: string; token?: string }): v
   }
 }
 
-/** The message a custom function failed with, as Sheets shows it in the cell's #ERROR! tooltip. */
-function errorOf(work: () => unknown): string {
-  try {
-    work();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   distDir = (await buildAddon()).outDir;

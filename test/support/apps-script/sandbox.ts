@@ -143,3 +143,13 @@ export function loadProject(dir: string, options: ProjectOptions = {}): AppsScri
     close: () => services.UrlFetchApp.close(),
   };
 }
+
+/** The message a call failed with, as Sheets shows it in a cell's #ERROR! tooltip; throws if it did not fail. */
+export function errorOf(work: () => unknown): string {
+  try {
+    work();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error("expected the call to fail");
+}
