@@ -243,11 +243,11 @@ describe("reading responses", () => {
 
   test.each([
     ["200 JSON", key, 200, {}, '{"a":1}', { kind: "ok", body: { a: 1 } }],
-    ["200 not JSON", key, 200, {}, "<html>", { kind: "error", message: "The server at http://m.example/api/v1/stats did not answer with JSON: check METRIGATE_URL." }],
+    ["200 not JSON", key, 200, {}, "<html>", { kind: "error", message: "The server at http://m.example/api/v1/stats did not answer with JSON: check its URL setting." }],
     ["401 with a key", key, 401, {}, '{"success":false,"error":"The API key is invalid."}', { kind: "error", message: "Not authorised (401): The API key is invalid. Check METRIGATE_API_KEY." }],
     ["401 with a token", token, 401, {}, '{"error":"unauthorized","message":"The token has expired."}', { kind: "error", message: "Not authorised (401): The token has expired. Check METRIGATE_TOKEN." }],
     ["403 without a body", key, 403, {}, "", { kind: "error", message: "Forbidden (403): this credential may not read this data." }],
-    ["404 from something else", key, 404, {}, "Not Found", { kind: "error", message: "Not found (404): nothing at http://m.example/api/v1/stats. Check that METRIGATE_URL points at a Metrigate server." }],
+    ["404 from something else", key, 404, {}, "Not Found", { kind: "error", message: "Not found (404): nothing at http://m.example/api/v1/stats. Check that the URL setting points at a server of this API." }],
     ["404 from Metrigate", key, 404, {}, '{"detail":"No subscription covers today."}', { kind: "error", message: "Not found (404): No subscription covers today." }],
     ["429 with retry-after in any case", key, 429, { "retry-after": "7" }, "", { kind: "retry", afterSeconds: 7, message: "Rate limited (429): try again in 7 s." }],
     ["429 with only RateLimit-Reset", key, 429, { "RateLimit-Reset": "12" }, '{"success":false,"error":"Rate limit exceeded."}', { kind: "retry", afterSeconds: 12, message: "Rate limited (429): try again in 12 s. Rate limit exceeded." }],

@@ -1,8 +1,7 @@
-// How the spreadsheet clients (the add-on over UrlFetchApp, sheet sync over fetch) read a Metrigate answer:
-// the body, a wait before retrying a 429, or one readable sentence. Shared so both say the same. Node-free.
+// How the Sheets add-on reads an answer from a Metrigate server or a vendor's host: the body, a wait before
+// retrying a 429, or one readable sentence. Pure and Node-free (the add-on's bundle imports it).
 
-import type { AnyEndpoint } from "../catalog/define.ts";
-import { credentialHeaders, errorMessageOf, type ClientCredentials, type HttpRequest } from "../client/request.ts";
+import { errorMessageOf, type HttpRequest } from "../client/request.ts";
 import { limitOf } from "./pacing.ts";
 
 export type CallOutcome =
@@ -12,14 +11,6 @@ export type CallOutcome =
 
 /** Retries of one call after 429s before giving up. */
 export const MAX_ATTEMPTS = 4;
-
-/** The sentence a caller sees when a credential the endpoint's family needs is not set. */
-export function missingCredentialMessage(endpoint: AnyEndpoint, credentials: ClientCredentials): string | undefined {
-  if (Object.keys(credentialHeaders(endpoint.family, credentials)).length > 0) return undefined;
-  if (endpoint.family === "tapemetric") return "Tapemetric data needs a service-account token: set METRIGATE_TOKEN.";
-  if (endpoint.family === "taprain") return "Taprain data needs an API key: set METRIGATE_API_KEY.";
-  return "CDP data needs an API key or a token: set METRIGATE_API_KEY or METRIGATE_TOKEN.";
-}
 
 function headerValue(headers: Record<string, string | string[]>, name: string): string | undefined {
   const found = Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase());
@@ -64,7 +55,7 @@ export function readResponse(
   const { url } = request;
   const body = parseJson(text);
   if (status >= 200 && status < 300) {
-    if (body === undefined) return { kind: "error", message: `The server at ${url} did not answer with JSON: check METRIGATE_URL.` };
+    if (body === undefined) return { kind: "error", message: `The server at ${url} did not answer with JSON: check its URL setting.` };
     return { kind: "ok", body };
   }
   const said = errorMessageOf(body);
@@ -78,9 +69,9 @@ export function readResponse(
     case 403:
       return { kind: "error", message: `Forbidden (403):${detail || " this credential may not read this data."}` };
     case 404:
-      // A Metrigate server names what is missing; anything else is probably not a Metrigate server.
+      // A server of the API names what is missing; anything else is probably not one.
       if (said) return { kind: "error", message: `Not found (404): ${said}` };
-      return { kind: "error", message: `Not found (404): nothing at ${url}. Check that METRIGATE_URL points at a Metrigate server.` };
+      return { kind: "error", message: `Not found (404): nothing at ${url}. Check that the URL setting points at a server of this API.` };
     case 429: {
       const afterSeconds = retryAfterSeconds(headers, now);
       return { kind: "retry", afterSeconds, message: `Rate limited (429): try again in ${afterSeconds} s.${detail}` };
