@@ -20,7 +20,13 @@ export const reportSchema = z.strictObject({
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .default({})
     .describe('Request parameters by name, e.g. {"range": "7days", "country": "US"}.'),
-  section: z.string().trim().optional().describe("Which table of the response, for responses with several."),
+  // null too: a form may send an unset field as null (google.script.run does).
+  section: z
+    .string()
+    .trim()
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .describe("Which table of the response, for responses with several."),
   sheet: z.string().trim().min(1).max(100).describe("The sheet (tab) to write into; created when missing."),
   cell: z.string().trim().regex(A1_CELL, "must be one cell in A1 notation, such as A1 or C5").default("A1").describe("Top-left cell of the table."),
   schedule: z.enum(SCHEDULES).default("none").describe("Add-on only: refresh hourly, daily or only on demand."),
