@@ -137,7 +137,7 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
   const plain = dims.filter((_, i) => i !== timeIndex);
   const sums = bases.map((b) => `sum(${b})::DOUBLE AS ${b}`);
   const detail = "g = 0";
-  const total = dims.length > 0 ? "g = 1" : "g = 0";
+  const total = dims.length > 0 ? "g > 0" : "g = 0";
 
   const keys = timeIndex >= 0 ? binder.bind("k", input.bucketKeys) : "";
   let grid: string;
