@@ -80,20 +80,27 @@ export function shapeAnswer(input: AnswerInput): QueryAnswer {
   const { spec, query, bases } = input;
   const labels = new Map(input.buckets.map((b) => [b.key, b.label]));
   const metricsOf = (values: Bases) => query.metrics.map((m) => spec.metrics[m].value(values));
-  const changes = (before: number[], after: number[]) => after.map((v, i) => percentChange(before[i], v));
+  const exactOf = (values: Bases) => query.metrics.map((m) => (spec.metrics[m].exact ?? spec.metrics[m].value)(values));
+  const changes = (before: Bases, after: Bases) => {
+    const [from, to] = [exactOf(before), exactOf(after)];
+    return to.map((v, i) => percentChange(from[i], v));
+  };
   const page = input.rows.filter((r) => r.part === 0);
-  const totals = metricsOf(basesOf(input.rows.find((r) => r.part === 1), bases));
-  const previousTotals = metricsOf(basesOf(input.rows.find((r) => r.part === 2), bases));
+  const totalBases = basesOf(input.rows.find((r) => r.part === 1), bases);
+  const previousBases = basesOf(input.rows.find((r) => r.part === 2), bases);
+  const totals = metricsOf(totalBases);
+  const previousTotals = metricsOf(previousBases);
   const totalRows = Number(input.rows[0]?.total_rows ?? 0);
   const results = page.map((row) => {
     const dimensions = query.dimensions.map((d, i) => {
       const value = row[`d${i}`];
       return d.startsWith("time:") ? (labels.get(Number(value)) ?? String(value)) : String(value);
     });
-    const metrics = metricsOf(basesOf(row, bases));
+    const current = basesOf(row, bases);
+    const metrics = metricsOf(current);
     if (!input.previous) return { dimensions, metrics };
-    const before = metricsOf(basesOf(row, bases, "prev_"));
-    return { dimensions, metrics, comparison: { metrics: before, change: changes(before, metrics) } };
+    const before = basesOf(row, bases, "prev_");
+    return { dimensions, metrics, comparison: { metrics: metricsOf(before), change: changes(before, current) } };
   });
   return {
     results,
@@ -110,7 +117,7 @@ export function shapeAnswer(input: AnswerInput): QueryAnswer {
               period_start: instantText(spec.family, input.previous.start),
               period_end: instantText(spec.family, input.previous.end),
               totals: previousTotals,
-              change: changes(previousTotals, totals),
+              change: changes(previousBases, totalBases),
             },
           }
         : {}),

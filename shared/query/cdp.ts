@@ -3,7 +3,7 @@
 
 import { IS_CURRENT, LATEST_MEMBERSHIPS } from "../endpoints/cdp/memberships.ts";
 import { TM_RANGES } from "../endpoints/tapemetric/range.ts";
-import type { FamilySpec } from "./vocabulary.ts";
+import type { FamilySpec, SourceDimension } from "./vocabulary.ts";
 
 /** Members and the names of the active segments they currently belong to. */
 const CURRENT_SEGMENT_NAMES = `
@@ -13,6 +13,10 @@ const CURRENT_SEGMENT_NAMES = `
   WHERE ${IS_CURRENT}`;
 
 const segmentJoin = (alias: string) => `JOIN (${CURRENT_SEGMENT_NAMES}) sm ON sm.member_id = ${alias}.member_id`;
+
+function segmentOf(alias: string): SourceDimension {
+  return { sql: "sm.segment", join: "segment", fanOut: { key: `${alias}.member_id`, rows: CURRENT_SEGMENT_NAMES, alias: "sm" } };
+}
 
 export const CDP_QUERY: FamilySpec = {
   family: "cdp",
@@ -41,7 +45,7 @@ export const CDP_QUERY: FamilySpec = {
       time: "e.ts",
       joins: { segment: segmentJoin("e") },
       bases: { events: "count(*)", active_members: "count(DISTINCT e.member_id)" },
-      dimensions: { event_type: { sql: "e.type" }, segment: { sql: "sm.segment", join: "segment" } },
+      dimensions: { event_type: { sql: "e.type" }, segment: segmentOf("e") },
     },
     {
       from: "cdp_members m",
@@ -49,7 +53,7 @@ export const CDP_QUERY: FamilySpec = {
       time: "m.created_at",
       joins: { segment: segmentJoin("m") },
       bases: { new_members: "count(*)" },
-      dimensions: { segment: { sql: "sm.segment", join: "segment" } },
+      dimensions: { segment: segmentOf("m") },
     },
   ],
 };

@@ -6,7 +6,7 @@
 import type { SqlParams } from "../store/store.ts";
 import { offsetSegments } from "../time/zoned.ts";
 import { DAY_MS, HOUR_MS, type Span } from "./periods.ts";
-import { timeGrainOf, type QueryRequest } from "./request.ts";
+import { timeGrainOf, type FilterOperator, type QueryRequest } from "./request.ts";
 import { sourcesFor, type FamilySpec, type SourceSpec, type TimeGrain } from "./vocabulary.ts";
 
 /** The SQL engines the compiler writes for; the store says which one it is. */
@@ -74,42 +74,69 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
   }
 }
 
-function filterSql(source: SourceSpec, query: QueryRequest, binder: Binder): string[] {
+function valueFilter(value: string, operator: FilterOperator, values: readonly string[], binder: Binder): string {
+  if (operator === "contains") {
+    return `(${values.map((v) => `contains(lower(${value}), ${binder.bind("f", v.toLowerCase())})`).join(" OR ")})`;
+  }
+  const listed = `list_contains(${binder.bind("f", values)}::VARCHAR[], ${value})`;
+  return operator === "is" ? listed : `NOT ${listed}`;
+}
+
+/**
+ * A filter on a row's value; on a fan-out dimension the request does not split by, a filter on the
+ * row's key instead (a member in any matching segment, or in none of the excluded ones), so no row counts twice.
+ */
+function filterSql(source: SourceSpec, query: QueryRequest, split: readonly string[], binder: Binder): string[] {
   return query.filters.map(([dimension, operator, values]) => {
-    const value = source.dimensions[dimension].sql;
-    if (operator === "contains") {
-      return `(${values.map((v) => `contains(lower(${value}), ${binder.bind("f", v.toLowerCase())})`).join(" OR ")})`;
-    }
-    const listed = `list_contains(${binder.bind("f", values)}::VARCHAR[], ${value})`;
-    return operator === "is" ? listed : `NOT ${listed}`;
+    const spec = source.dimensions[dimension];
+    if (!spec.fanOut || split.includes(dimension)) return valueFilter(spec.sql, operator, values, binder);
+    const { key, rows, alias } = spec.fanOut;
+    const matching = operator === "is_not" ? "is" : operator;
+    const keys = `SELECT ${alias}.member_id FROM (${rows}) ${alias} WHERE ${valueFilter(spec.sql, matching, values, binder)}`;
+    return `${key} ${operator === "is_not" ? "NOT IN" : "IN"} (${keys})`;
   });
 }
 
-function sourceSql(source: SourceSpec, input: CompileInput, bases: readonly string[], binder: Binder, window: Span): string {
+/** How a source's rows are grouped: by the dimensions with a totals set, by the dimensions only, or totals only. */
+type Grouping = "with_totals" | "detail" | "totals";
+
+function sourceSql(source: SourceSpec, input: CompileInput, grouping: Grouping, bases: readonly string[], binder: Binder, window: Span): string {
   const { query } = input;
   const grain = timeGrainOf(query.dimensions);
+  const split = grouping === "totals" ? [] : query.dimensions;
   const dimensions = query.dimensions.map((d, i) => {
+    if (grouping === "totals") return `NULL AS d${i}`;
     const sql = d.startsWith("time:") && grain ? bucketSql(grain, source.time, query.timezone, window, binder) : source.dimensions[d].sql;
     return `${sql} AS d${i}`;
   });
   const period = input.previous ? `CASE WHEN ${source.time} >= ${binder.bind("t", iso(input.period.start))}::TIMESTAMP THEN 0 ELSE 1 END` : "0";
   const aggregates = bases.map((b) => `${source.bases[b] ?? "0"} AS ${b}`);
-  const used = [...query.dimensions, ...query.filters.map((f) => f[0])];
   const joins = Object.entries(source.joins)
-    .filter(([name]) => used.some((d) => source.dimensions[d]?.join === name))
+    .filter(([name]) => split.some((d) => source.dimensions[d]?.join === name) || query.filters.some(([d]) => !source.dimensions[d].fanOut && source.dimensions[d].join === name))
     .map(([, join]) => join);
   const where = [
     `${source.alias}.workspace_id = $ws`,
     `${source.time} >= ${binder.bind("t", iso(window.start))}::TIMESTAMP`,
     `${source.time} < ${binder.bind("t", iso(window.end))}::TIMESTAMP`,
-    ...filterSql(source, query, binder),
+    ...filterSql(source, query, split, binder),
   ];
   const keys = ["p", ...query.dimensions.map((_, i) => `d${i}`)];
-  const grouping = query.dimensions.length > 0 ? `GROUPING(${keys.slice(1).join(", ")})` : "0";
-  return `SELECT ${grouping} AS g, ${[`${period} AS p`, ...dimensions, ...aggregates].join(", ")}
+  const groupingSql = { with_totals: split.length > 0 ? `GROUPING(${keys.slice(1).join(", ")})` : "0", detail: "0", totals: "1" }[grouping];
+  const groupBy = grouping === "with_totals" && split.length > 0 ? `GROUPING SETS ((${keys.join(", ")}), (p))` : grouping === "totals" ? "p" : keys.join(", ");
+  return `SELECT ${groupingSql} AS g, ${[`${period} AS p`, ...dimensions, ...aggregates].join(", ")}
       FROM ${source.from} ${joins.join(" ")}
       WHERE ${where.join(" AND ")}
-      GROUP BY ${query.dimensions.length > 0 ? `GROUPING SETS ((${keys.join(", ")}), (p))` : "p"}`;
+      GROUP BY ${groupBy}`;
+}
+
+/**
+ * A dimension that fans rows out (a member in two segments) would count a row twice in a totals set,
+ * so its totals come from a second pass over the table without the split.
+ */
+function sourceParts(source: SourceSpec, input: CompileInput, bases: readonly string[], binder: Binder, window: Span): string[] {
+  const fansOut = input.query.dimensions.some((d) => source.dimensions[d]?.fanOut);
+  if (!fansOut) return [sourceSql(source, input, "with_totals", bases, binder, window)];
+  return [sourceSql(source, input, "detail", bases, binder, window), sourceSql(source, input, "totals", bases, binder, window)];
 }
 
 function orderSql(input: CompileInput): string {
@@ -131,7 +158,7 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
   const binder = new Binder();
   const bases = [...new Set(query.metrics.flatMap((m) => spec.metrics[m].bases))];
   const window: Span = { start: input.previous?.start ?? input.period.start, end: input.period.end };
-  const parts = sourcesFor(spec, query.metrics).map((s) => sourceSql(s, input, bases, binder, window));
+  const parts = sourcesFor(spec, query.metrics).flatMap((s) => sourceParts(s, input, bases, binder, window));
   const dims = query.dimensions.map((_, i) => `d${i}`);
   const timeIndex = query.dimensions.findIndex((d) => d.startsWith("time:"));
   const plain = dims.filter((_, i) => i !== timeIndex);

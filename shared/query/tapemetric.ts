@@ -18,6 +18,7 @@ export const TAPEMETRIC_QUERY: FamilySpec = {
       bases: ["watch"],
       sortSql: "watch",
       value: (b) => watchHours(b.watch),
+      exact: (b) => b.watch,
     },
     viewers: { description: "distinct users", bases: ["viewers"], sortSql: "viewers", value: (b) => b.viewers },
     completion_pct: {
@@ -25,18 +26,21 @@ export const TAPEMETRIC_QUERY: FamilySpec = {
       bases: ["completed", "sessions"],
       sortSql: "CASE WHEN sessions > 0 THEN completed / sessions ELSE 0 END",
       value: (b) => percentOf(b.completed, b.sessions),
+      exact: (b) => (b.sessions > 0 ? b.completed / b.sessions : 0),
     },
     avg_watch_minutes: {
       description: "watch time per session, minutes, 1 decimal; 0 without sessions",
       bases: ["watch", "sessions"],
       sortSql: "CASE WHEN sessions > 0 THEN watch / sessions ELSE 0 END",
       value: (b) => (b.sessions > 0 ? round(b.watch / b.sessions / 60, 1) : 0),
+      exact: (b) => (b.sessions > 0 ? b.watch / b.sessions : 0),
     },
     rebuffer_ratio: {
       description: "rebuffering seconds ÷ watch seconds, percent, 1 decimal (the QoS alert's ratio); 0 without watch time",
       bases: ["rebuffer", "watch"],
       sortSql: "CASE WHEN watch > 0 THEN rebuffer / watch ELSE 0 END",
       value: (b) => percentOf(b.rebuffer, b.watch),
+      exact: (b) => (b.watch > 0 ? b.rebuffer / b.watch : 0),
     },
   },
   dimensions: {

@@ -24,18 +24,20 @@ export const TAPRAIN_QUERY: FamilySpec = {
   metrics: {
     clicks: { description: "clicks, counted at their own time", bases: ["clicks"], sortSql: "clicks", value: (b) => figures(b).clicks },
     leads: { description: "conversions, counted at their own time with their own country, offer and source", bases: ["leads"], sortSql: "leads", value: (b) => figures(b).leads },
-    revenue: { description: "revenue of the leads, 2 decimals", bases: ["revenue"], sortSql: "revenue", value: (b) => figures(b).revenue },
+    revenue: { description: "revenue of the leads, 2 decimals", bases: ["revenue"], sortSql: "revenue", value: (b) => figures(b).revenue, exact: (b) => b.revenue },
     cvr: {
       description: "leads ÷ clicks × 100, 4 decimals; 0 without clicks",
       bases: ["clicks", "leads"],
       sortSql: "CASE WHEN clicks > 0 THEN leads * 100.0 / clicks ELSE 0 END",
       value: (b) => figures(b).cvr,
+      exact: (b) => (b.clicks > 0 ? b.leads / b.clicks : 0),
     },
     epc: {
       description: "revenue ÷ clicks, 6 decimals; 0 without clicks",
       bases: ["clicks", "revenue"],
       sortSql: "CASE WHEN clicks > 0 THEN revenue / clicks ELSE 0 END",
       value: (b) => figures(b).epc,
+      exact: (b) => (b.clicks > 0 ? b.revenue / b.clicks : 0),
     },
   },
   dimensions: {

@@ -25,6 +25,8 @@ export interface MetricSpec {
   sortSql: string;
   /** The published value, rounded as the fixed endpoints round it. */
   value(bases: Bases): number;
+  /** The value before rounding, which percent changes are taken of (as the overview's deltas are); default `value`. */
+  exact?(bases: Bases): number;
 }
 
 export interface SourceDimension {
@@ -32,6 +34,11 @@ export interface SourceDimension {
   sql: string;
   /** A join of the source the value needs. */
   join?: string;
+  /**
+   * The join can give a row several values (a member in several segments): unsplit filters then test
+   * the row's `key` against the keys (`member_id`) of `rows` with a matching value, so no row counts twice.
+   */
+  fanOut?: { key: string; rows: string; alias: string };
 }
 
 /** One event table: where its rows are, when each happened, what it aggregates and how it splits. */
