@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 async function query(family: string, body: Record<string, unknown>): Promise<{ dimensions: string[]; metrics: number[] }[]> {
-  const auth = family === "tapemetric" ? { Authorization: `Bearer ${token}` } : { "X-Api-Key": apiKey };
+  const auth: Record<string, string> = family === "tapemetric" ? { Authorization: `Bearer ${token}` } : { "X-Api-Key": apiKey };
   const res = await fetch(`${server.url}/v1/query/${family}`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body) });
   const json = await res.json();
   expect(res.status, JSON.stringify(json)).toBe(200);

@@ -49,7 +49,13 @@ function operation(endpoint: AnyEndpoint): Record<string, unknown> {
       ? { requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: bodyProperties } } } } }
       : {}),
     responses: {
-      "200": { description: "Success", content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } },
+      "200": {
+        description: "Success",
+        content: {
+          "application/json": { schema: jsonSchema(endpoint.response, "output") },
+          ...(endpoint.tabular ? { "text/csv": { schema: { type: "string", description: "The rows as CSV with a header line (Accept: text/csv or format=csv)." } } } : {}),
+        },
+      },
       "400": { description: "Invalid parameter", content: errorContent },
       "401": { description: "Missing or invalid credentials", content: errorContent },
       "403": { description: "Suspended workspace or plan not allowed", content: errorContent },
