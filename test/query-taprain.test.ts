@@ -351,3 +351,16 @@ describe("every refusal is a 400 in Taprain's shape naming the term and the allo
     expect(await res.json()).toEqual({ success: false, error: "Missing API key: send the X-Api-Key header or the api_key query parameter." });
   });
 });
+
+test("OpenAPI lists the query and values operations with their body, CSV and error shapes", async () => {
+  const doc = (await server.get("/openapi.json")).body;
+  const post = doc.paths["/v1/query/taprain"].post;
+  expect(post.operationId).toBe("taprain_query");
+  expect(Object.keys(post.requestBody.content["application/json"].schema.properties)).toEqual([
+    "metrics", "dimensions", "range", "start", "end", "filters", "timezone", "compare", "order_by", "limit", "offset", "format",
+  ]);
+  expect(Object.keys(post.responses["200"].content)).toEqual(["application/json", "text/csv"]);
+  expect(post.responses["400"].content["application/json"].schema.required).toEqual(["success", "error"]);
+  const values = doc.paths["/v1/query/cdp/values"].get;
+  expect(values.parameters.map((p: { name: string }) => p.name)).toEqual(["dimension", "range", "start", "end", "limit", "offset"]);
+});
