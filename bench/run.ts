@@ -4,6 +4,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
   cdp: () => import("./cdp.ts"),
   mcp: () => import("./mcp.ts"),
+  query: () => import("./query.ts"),
   tapemetric: () => import("./tapemetric.ts"),
   taprain: () => import("./taprain.ts"),
 };
