@@ -2,20 +2,14 @@
 // current segment (a member in two segments counts in each row, once in the totals) and UTC time.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { postQuery } from "./support/query.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
 const NOW = "2026-03-18T15:30:00Z"; // 7d starts 2026-03-11T15:30Z
 let server: TestServer;
 let acme: Credentials;
 
-async function query(body: Record<string, unknown>) {
-  const res = await fetch(`${server.url}/v1/query/cdp`, {
-    method: "POST",
-    headers: { "X-Api-Key": acme.apiKey, "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const query = (body: Record<string, unknown>) => postQuery(server, "cdp", { "X-Api-Key": acme.apiKey }, body);
 
 beforeAll(async () => {
   server = await startTestServer({ now: NOW });
@@ -107,7 +101,7 @@ describe("rows worked out by hand (7d: e1–e4; members c and d are new)", () =>
     },
   ])("$name", async ({ body, rows, totals }) => {
     const res = await query(body);
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.status, res.text).toBe(200);
     expect(res.body.results.map((r: { dimensions: string[]; metrics: number[] }) => [r.dimensions, r.metrics])).toEqual(rows);
     expect(res.body.meta.totals).toEqual(totals);
   });

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { seedWorkspace } from "../shared/seed/demo.ts";
+import { postQuery } from "./support/query.ts";
 import { startTestServer, type TestServer } from "./support/server.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
@@ -24,10 +25,9 @@ afterAll(async () => {
 
 async function query(family: string, body: Record<string, unknown>): Promise<{ dimensions: string[]; metrics: number[] }[]> {
   const auth: Record<string, string> = family === "tapemetric" ? { Authorization: `Bearer ${token}` } : { "X-Api-Key": apiKey };
-  const res = await fetch(`${server.url}/v1/query/${family}`, { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBe(200);
-  return json.results;
+  const res = await postQuery(server, family, auth, body);
+  expect(res.status, res.text).toBe(200);
+  return res.body.results;
 }
 
 const METRICS = ["clicks", "leads", "revenue", "cvr", "epc"] as const;

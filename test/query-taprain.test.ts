@@ -2,6 +2,7 @@
 // buckets across both DST changes and in a half-hour zone, weeks and months, comparison, paging, CSV.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { postQuery } from "./support/query.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
@@ -26,15 +27,7 @@ const CONVERSIONS = [
   { conversion_id: "v4", ts: "2026-02-11T12:00:00Z", country: "US", offer: "Freecash CPI", source: "tiktok_ads", revenue: 5 },
 ];
 
-async function query(body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  const res = await fetch(`${server.url}/v1/query/taprain`, {
-    method: "POST",
-    headers: { "X-Api-Key": acme.apiKey, "Content-Type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, body: res.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : text };
-}
+const query = (body: Record<string, unknown>, headers: Record<string, string> = {}) => postQuery(server, "taprain", { "X-Api-Key": acme.apiKey, ...headers }, body);
 
 const ALL = ["clicks", "leads", "revenue", "cvr", "epc"];
 const MARCH_8 = { range: "custom", start: "2026-03-08", end: "2026-03-08" };
