@@ -88,7 +88,8 @@ interface PropertySchema {
 export function argumentSets(tool: Tool): Record<string, unknown>[] {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const sets: Record<string, unknown>[] = [{}];
-  for (const [name, schema] of Object.entries(properties)) for (const value of schema.enum ?? []) sets.push({ [name]: value });
+  // `format` picks the HTTP body's media type (CSV for the query API); a tool always answers JSON.
+  for (const [name, schema] of Object.entries(properties)) if (name !== "format") for (const value of schema.enum ?? []) sets.push({ [name]: value });
   if ("limit" in properties && "offset" in properties) sets.push({ limit: 1, offset: 1 });
   return sets;
 }
