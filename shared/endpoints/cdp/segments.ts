@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { wholeSecondInstantOrNull } from "../../catalog/wire.ts";
 import { addDays, DAY_MS, LATEST_MEMBERSHIPS, utcDate } from "./memberships.ts";
 
 const TREND_DAYS = 30;
@@ -12,12 +13,12 @@ const response = z.array(
     id: z.number().int().describe("The segment's id."),
     name: z.string(),
     member_count: z.number().int().describe("Current members: joined by now and not left (the latest membership row wins)."),
-    last_computed_at: z.string().nullable().describe("When the segment was last computed, ISO-8601 UTC; null if never."),
+    last_computed_at: z.string().nullable().describe("When the segment was last computed, ISO-8601 UTC in whole seconds; null if never."),
     trend: z
       .array(
         z.object({
-          date: z.string().describe("A UTC day, YYYY-MM-DD."),
-          members: z.number().int().describe("Members at the end of that day (today: now)."),
+          day: z.string().describe("A UTC day, YYYY-MM-DD."),
+          count: z.number().int().describe("Members at the end of that day (today: now)."),
         }),
       )
       .describe(
@@ -61,7 +62,7 @@ const SEGMENTS_SQL = `
   SELECT s.segment_id AS id, s.name,
          max(series.members) FILTER (WHERE series.day = $today::DATE) AS member_count,
          s.last_computed_at,
-         coalesce(list({'date': strftime(series.day, '%Y-%m-%d'), 'members': series.members} ORDER BY series.day)
+         coalesce(list({'day': strftime(series.day, '%Y-%m-%d'), 'count': series.members} ORDER BY series.day)
                     FILTER (WHERE series.day >= s.trend_from), []) AS trend
   FROM segments s JOIN series ON series.segment_id = s.segment_id
   GROUP BY s.segment_id, s.name, s.last_computed_at
@@ -82,14 +83,15 @@ export const segmentsEndpoint = defineEndpoint({
   readOnly: true,
   cacheable: true,
   sheetFunction: "CDP_SEGMENTS",
-  compute(ctx) {
+  async compute(ctx) {
     const nowMs = ctx.now.getTime();
     const today = utcDate(nowMs);
-    return ctx.store.query<SegmentRow>(SEGMENTS_SQL, {
+    const rows = await ctx.store.query<SegmentRow>(SEGMENTS_SQL, {
       now: ctx.now.toISOString(),
       today,
       first_day: addDays(today, 1 - TREND_DAYS),
       recent: new Date(nowMs - 2 * DAY_MS).toISOString(),
     });
+    return rows.map((segment) => ({ ...segment, last_computed_at: wholeSecondInstantOrNull(segment.last_computed_at) }));
   },
 });
