@@ -21,6 +21,8 @@ const TAPEMETRIC_CODES: Record<MetrigateError["kind"], string> = {
 
 /** The family a path belongs to, for errors raised before any route matched (404, 405, 413). */
 export function familyOfPath(path: string): Family {
+  const query = /^\/v1\/query\/(taprain|cdp)(?:[/?]|$)/.exec(path);
+  if (query) return query[1] === "cdp" ? "cdp" : "taprain";
   if (path.startsWith("/api/analytics")) return "cdp";
   if (path.startsWith("/api/")) return "taprain";
   return "tapemetric";

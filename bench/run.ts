@@ -6,6 +6,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   import: () => import("./import.ts"),
   cdp: () => import("./cdp.ts"),
   mcp: () => import("./mcp.ts"),
+  query: () => import("./query.ts"),
   tapemetric: () => import("./tapemetric.ts"),
   taprain: () => import("./taprain.ts"),
 };

@@ -4,7 +4,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { CATALOG, endpointByName } from "../shared/catalog/index.ts";
 import {
   ACME_ROWS,
@@ -21,6 +21,10 @@ import {
   textOf,
 } from "./support/mcp.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
+
+// The catalog-wide loops call each of the 21 tools several times over HTTP and MCP; on a machine shared
+// with other work that takes longer than the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 let server: TestServer;
 let acme: Credentials;

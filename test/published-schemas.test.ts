@@ -122,8 +122,10 @@ describe("/openapi.json documents every route", () => {
       const [method, path] = route.split(" ");
       expect(openapi.paths[path]?.[method.toLowerCase()], route).toBeDefined();
     }
+    // The 15 vendor endpoints and the query API's 6 (CONTRACT §17): every catalog entry.
     const endpoints = CATALOG.filter((e) => openapi.paths[openApiPath(e.path)]?.[e.method.toLowerCase()] !== undefined);
-    expect(endpoints).toHaveLength(15);
+    expect(endpoints).toHaveLength(CATALOG.length);
+    expect(CATALOG).toHaveLength(21);
   });
 });
 

@@ -133,7 +133,8 @@ describe("tables from response bodies", () => {
   });
 
   test("every catalog endpoint with a sheet function gives a header row even for an empty body", () => {
-    for (const fn of sheetFunctions()) {
+    // Query answers name their columns after the request they echo, so they have no header without one.
+    for (const fn of sheetFunctions().filter((f) => !f.endpoint.tabular)) {
       for (const section of fn.sections.length > 0 ? fn.sections : [undefined]) {
         const table = tableOf(fn.endpoint, {}, section);
         expect(table.length, `${fn.name} ${section ?? ""}`).toBe(1);
@@ -158,6 +159,9 @@ describe("custom functions from the catalog", () => {
     CDP_ACTIVATIONS: "cdp_activations",
     CDP_COPILOT: "cdp_copilot",
     CDP_USAGE: "cdp_usage",
+    TAPEMETRIC_QUERY: "tapemetric_query",
+    TAPRAIN_QUERY: "taprain_query",
+    CDP_QUERY: "cdp_query",
   };
 
   test("each function is one of CONTRACT §13.1's, on its endpoint, read-only, with the parameters in order", () => {

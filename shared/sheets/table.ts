@@ -108,6 +108,7 @@ function endpointNamed(name: string): AnyEndpoint {
 
 /** The sections an endpoint's body splits into, default first; `[""]` when it is a single table. */
 export function sectionsOf(endpoint: AnyEndpoint): string[] {
+  if (endpoint.tabular) return [""];
   return planOf(endpoint).sections.map((s) => s.name);
 }
 
@@ -162,8 +163,12 @@ function cellOf(value: unknown, text: boolean): SheetCell {
  * the body (see sectionsOf); empty means the first. Unknown sections throw BadParameter("section").
  */
 export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string): SheetTable {
-  const plan = planOf(endpoint);
   const name = sectionNamed(endpoint, section);
+  if (endpoint.tabular) {
+    const flat = endpoint.tabular(body);
+    return [flat.header, ...flat.rows.map((row) => row.map((cell) => cellOf(cell, false)))];
+  }
+  const plan = planOf(endpoint);
   const chosen = plan.sections.find((s) => s.name === name) ?? plan.sections[0];
   const data = valueAt(valueAt(body, plan.root), chosen.path);
   const empty = data === undefined || data === null || (typeof data === "object" && Object.keys(data).length === 0);

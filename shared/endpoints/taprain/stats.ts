@@ -118,7 +118,8 @@ function echo(body: Stats, p: Params): Stats {
   return { ...body, meta: { ...body.meta, filters: filtersOf(p) } };
 }
 
-function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
+/** The five Stats API figures from the three sums (CONTRACT §10.1); the query API publishes the same. */
+export function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
   return {
     clicks,
     leads,
@@ -204,7 +205,8 @@ function statsSql(bucket: string, filters: string): string {
     GROUP BY g, bucket, country, source, offer`;
 }
 
-const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
+/** How empty stored values are reported (CONTRACT §10.1). */
+export const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
 
 function byDimension<K extends "country" | "source" | "offer">(rows: GroupRow[], key: K, mask: number) {
   // A stored source named "Direct" and an empty one are the same row once displayed.
