@@ -58,9 +58,6 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
       done(e instanceof Error ? e : new Error(String(e)), undefined);
     }
   });
-  app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "text/plain", "text/csv"], { parseAs: "string" }, (_req, body, done) =>
-    done(null, body),
-  );
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isMetrigateError(error)) {

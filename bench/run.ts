@@ -2,6 +2,7 @@
 
 const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
+  import: () => import("./import.ts"),
   cdp: () => import("./cdp.ts"),
   mcp: () => import("./mcp.ts"),
   tapemetric: () => import("./tapemetric.ts"),

@@ -16,14 +16,19 @@ const SEEDERS: readonly FamilySeeder[] = [seedTapemetric, seedTaprain, seedCdp];
 
 export async function seedWorkspace(
   deps: { store: Store; accounts: Accounts },
-  options: { workspaceId: string; scale: number; nowMs: number },
+  options: { workspaceId: string; scale: number; nowMs: number; onProgress?: (progress: { fraction: number }) => void },
 ): Promise<void> {
   if (!(await deps.accounts.findWorkspace(options.workspaceId))) {
     await deps.accounts.createWorkspace(options.workspaceId, { plan: "enterprise", name: "Demo workspace" });
   }
-  const seedOptions: SeedOptions = { ...options, seed: SEED };
+  const { onProgress, ...rest } = options;
+  const seedOptions: SeedOptions = { ...rest, seed: SEED };
   for (const table of TABLES) {
     await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = $ws`, { ws: options.workspaceId });
   }
-  for (const seeder of SEEDERS) await seeder(deps.store, seedOptions);
+  // One step per family's seeder: coarse, but each is one engine statement after another.
+  for (const [i, seeder] of SEEDERS.entries()) {
+    await seeder(deps.store, seedOptions);
+    onProgress?.({ fraction: (i + 1) / SEEDERS.length });
+  }
 }
