@@ -28,7 +28,7 @@ export const ANSWER_RESERVE_MS = 8_000;
  */
 export const URL_FETCH_WAIT_MS = 60_000;
 /** How long a call waits for the script lock that guards the in-flight markers and the pacing log. */
-const LOCK_WAIT_MS = 2_000;
+const LOCK_WAIT_MS = 5_000;
 /** How often a call waiting for an identical one in flight looks for its answer. */
 const POLL_MS = 250;
 /** An in-flight marker outlives no custom function, so a call that died does not hold others back for long. */
