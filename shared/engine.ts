@@ -27,10 +27,11 @@ export interface RunResult {
  */
 export function scopedRunner(store: Store, workspaceId: string): QueryRunner {
   const bindWorkspace = (sql: string, params: SqlParams | undefined): SqlParams => {
-    if (!/\$ws\b/.test(sql)) throw new MetrigateError("internal", "A query without a workspace filter was refused.");
+    if (!/\$ws\b|\{ws:String\}/.test(sql)) throw new MetrigateError("internal", "A query without a workspace filter was refused.");
     return { ...params, ws: workspaceId };
   };
   return {
+    dialect: store.dialect,
     query: (sql, params) => store.query(sql, bindWorkspace(sql, params)),
     exec: (sql, params) => store.exec(sql, bindWorkspace(sql, params)),
   };

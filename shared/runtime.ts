@@ -7,10 +7,10 @@ import type { HostServices } from "./catalog/define.ts";
 import { clockFromEnv, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
-import { InvalidInput } from "./errors.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
+import { ClickHouseStore } from "./store/clickhouse.ts";
 import { DuckDbStore } from "./store/duckdb.ts";
 import type { Store } from "./store/store.ts";
 
@@ -30,7 +30,12 @@ export interface Runtime {
 
 export async function openStore(config: Config): Promise<Store> {
   if (config.storeKind === "clickhouse") {
-    throw new InvalidInput("METRIGATE_STORE=clickhouse is not available in this version yet; use duckdb.");
+    return ClickHouseStore.open({
+      url: config.clickhouseUrl,
+      user: config.clickhouseUser,
+      password: config.clickhousePassword,
+      database: config.clickhouseDatabase,
+    });
   }
   return DuckDbStore.open(config.dbPath);
 }
