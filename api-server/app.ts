@@ -8,6 +8,7 @@ import type { Runtime } from "../shared/runtime.ts";
 import { errorBody, familyOfPath } from "./errors.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
 import { registerCatalogRoutes } from "./routes/catalog.ts";
+import { registerConsoleRoutes } from "./routes/console.ts";
 import { registerExportDownloadRoute } from "./routes/export-download.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
@@ -82,11 +83,12 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
 
   app.get("/healthz", async () => ({ status: "ok" }));
   registerAuthRoutes(app, runtime, routes);
-  registerTaprainKeyRoutes(app, runtime, routes);
+  const requireSession = registerTaprainKeyRoutes(app, runtime, routes);
   registerCatalogRoutes(app, runtime, routes);
   registerExportDownloadRoute(app, runtime, routes);
   registerIngestRoutes(app, runtime, routes);
   registerMcpRoute(app, runtime, routes);
+  registerConsoleRoutes(app, runtime, routes, requireSession);
   registerOpenApiRoute(app, routes);
   await app.ready();
   return app;

@@ -10,13 +10,14 @@ import type { RouteTable } from "../route-table.ts";
 
 export const SESSION_COOKIE = "mg_session";
 export const SESSION_SECONDS = 8 * 3600;
-const COOKIE_PATH = "/api/v1";
+// The console (/console) reads the same session, so the cookie is sent on every path of this origin.
+const COOKIE_PATH = "/";
 // A type and audience of its own, and no jti, so a session value is never accepted as an API bearer token
 // (bearer verification requires a jti on record) and no bearer token is accepted as a session.
 const SESSION_TYPE = "mg-session+jwt";
 const SESSION_AUDIENCE = "taprain-key-management";
 
-interface Session {
+export interface Session {
   workspaceId: string;
   email: string;
 }
@@ -26,7 +27,7 @@ function isHttps(request: FastifyRequest): boolean {
   return forwarded === "https" || request.protocol === "https";
 }
 
-function cookieValue(request: FastifyRequest, name: string): string | undefined {
+export function cookieValue(request: FastifyRequest, name: string): string | undefined {
   for (const part of (header(request, "cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
@@ -40,7 +41,10 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: s
   reply.header("Set-Cookie", attributes.join("; "));
 }
 
-export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
+/** Reads a request's signed-in session, or refuses it (401, or 403 for a suspended workspace). */
+export type SessionReader = (request: FastifyRequest) => Promise<Session>;
+
+export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): SessionReader {
   const { accounts, clock, keys } = runtime;
 
   async function signSession(session: Session): Promise<{ value: string; expiresAt: Date }> {
@@ -104,4 +108,5 @@ export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime,
     const session = await requireSession(request);
     return { success: true, api_key: await accounts.regenerateApiKey(session.workspaceId) };
   });
+  return requireSession;
 }

@@ -11,7 +11,8 @@ import { UsageError, type Command } from "../command.ts";
 export const DEMO_EMAIL = "demo@metrigate.local";
 export const DEMO_PASSWORD = "metrigate-demo";
 
-async function prepareDemo(runtime: Runtime): Promise<{ apiKey: string; token: string; seeded: boolean }> {
+/** Seeds the demo workspace and its login on first start; fresh credentials every start. */
+export async function prepareDemo(runtime: Runtime): Promise<{ apiKey: string; token: string; seeded: boolean }> {
   const { accounts, store } = runtime;
   const seeded = !(await accounts.findWorkspace(DEMO_WORKSPACE));
   if (seeded) {
@@ -46,6 +47,7 @@ export const serve: Command = {
       const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
       const info = {
         url,
+        console: `${url}/console`,
         ...(demo
           ? {
               workspace: DEMO_WORKSPACE,
@@ -61,6 +63,7 @@ export const serve: Command = {
             `Metrigate is listening on ${url}${demo.seeded ? " (demo data seeded)" : ""}`,
             `  Demo API key:  ${demo.apiKey}`,
             `  Demo JWT:      ${demo.token}`,
+            `  Console:       ${url}/console (sign in with the demo login)`,
             `  Demo login:    ${DEMO_EMAIL} / ${DEMO_PASSWORD}`,
             `  Try:           ${info.curl}`,
             `  Tapemetric:    curl -H "Authorization: Bearer ${demo.token}" "${url}/v1/analytics/overview?range=7d"`,

@@ -51,6 +51,14 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+export interface ServiceTokenInfo {
+  jti: string;
+  name: string;
+  issuedAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
 interface KeyRecord {
   digest: string;
   workspace_id: string;
@@ -186,14 +194,33 @@ export class Accounts {
     return { token, jti, expiresAt };
   }
 
-  async revokeToken(jti: string): Promise<void> {
-    const rows = await this.store.query("SELECT jti FROM mg_tokens WHERE jti = $jti", { jti });
-    if (rows.length === 0) throw new NotFound(`No token with jti ${jti}.`);
+  /** Revokes a token; with `workspaceId`, only a token of that workspace (another's reads as unknown). */
+  async revokeToken(jti: string, workspaceId?: string): Promise<void> {
+    const rows = await this.store.query<{ workspace_id: string }>("SELECT workspace_id FROM mg_tokens WHERE jti = $jti", { jti });
+    if (rows.length === 0 || (workspaceId !== undefined && rows[0].workspace_id !== workspaceId)) {
+      throw new NotFound(`No token with jti ${jti}.`);
+    }
     await this.store.exec("UPDATE mg_tokens SET revoked_at = $now::TIMESTAMP WHERE jti = $jti", {
       jti,
       now: this.nowIso(),
     });
     this.lookups.flushAll();
+  }
+
+  /** The workspace's service-account tokens, newest first (the tokens themselves are never stored). */
+  async listServiceTokens(workspaceId: string): Promise<ServiceTokenInfo[]> {
+    const rows = await this.store.query<{ jti: string; subject: string; issued_at: string; expires_at: string; revoked_at: string | null }>(
+      `SELECT jti, subject, issued_at, expires_at, revoked_at FROM mg_tokens
+       WHERE workspace_id = $ws AND kind = 'service' ORDER BY issued_at DESC, jti`,
+      { ws: workspaceId },
+    );
+    return rows.map((row) => ({
+      jti: row.jti,
+      name: row.subject.replace(/^service:/, ""),
+      issuedAt: row.issued_at,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+    }));
   }
 
   /** Verifies signature (HS256 only), expiry (≤ 60 s leeway), issuer and revocation. */
