@@ -1,6 +1,8 @@
 // The ClickHouse store (CONTRACT §14): the official client, `{name:Type}` parameters, schema made and
 // migrated on start, ReplacingMergeTree where a newer row replaces an older one, 503 while unreachable.
 
+import { createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
 import type { Cell, LoadRequest, Row, SqlParams, SqlValue, Store } from "./store.ts";
@@ -18,7 +20,8 @@ export interface ClickHouseOptions {
 /**
  * Settings every statement runs with. Set explicitly because servers and versions differ in defaults:
  * 64-bit integers as JSON numbers (as DuckDB's rows), instants read and written as ISO-8601 UTC,
- * outer joins give NULL (not 0 or '') for missing rows, and FINAL reads merge across partitions.
+ * outer joins give NULL (not 0 or '') for missing rows, FINAL reads merge across partitions, named tuples
+ * are JSON objects, and GROUPING() follows the SQL standard (a set bit: the column is not grouped).
  */
 export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 0,
@@ -27,6 +30,8 @@ export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
   date_time_output_format: "iso",
   join_use_nulls: 1,
   do_not_merge_across_partitions_select_final: 0,
+  output_format_json_named_tuples_as_objects: 1,
+  force_grouping_standard_compatibility: 1,
   mutations_sync: "2",
 };
 
@@ -57,11 +62,12 @@ const PARTITION_COLUMN: Record<string, string> = {
 };
 
 /**
- * The version column of replacing tables: a newer row wins. UInt128 = (the table's version column in
- * epoch ms) × 2^64 + the load stamp, so the greatest `updated_at` wins and, on a tie, the row loaded last
- * — the order DuckDB's loads keep.
+ * Every table's load order, and the version of replacing tables (a greater one wins). UInt128 = (the
+ * table's version column in epoch ms) × 2^80 + the load stamp (< 2^51) × 2^20 + the row's place in its load, so
+ * the greatest `updated_at` wins and, on a tie, the row loaded last — the order DuckDB's rowid keeps.
  */
 const VERSION = "mg_version";
+const ROWS_PER_STAMP = 1n << 20n;
 
 function isReplacing(table: TableSpec): boolean {
   return table.replaceKey !== undefined || table.generatedId !== undefined;
@@ -75,7 +81,7 @@ export function clickHouseTableDdl(table: TableSpec): string {
       const type = CLICKHOUSE_TYPES[c.type];
       return `${c.name} ${c.default === null ? `Nullable(${type})` : type}`;
     }),
-    ...(isReplacing(table) ? [`${VERSION} UInt128`] : []),
+    `${VERSION} UInt128`,
   ];
   const key = table.replaceKey ?? (table.generatedId ? [table.generatedId] : table.sortKey ?? [table.columns[0].name]);
   const engine = isReplacing(table) ? `ReplacingMergeTree(${VERSION})` : "MergeTree";
@@ -223,20 +229,24 @@ export class ClickHouseStore implements Store {
    */
   load({ table, workspaceId, rows }: LoadRequest): Promise<number> {
     return this.guarded(async () => {
-      const stamp = this.loadStamp();
+      // Rows beyond 2^20 in one load share the last place (only append tables keep several such rows).
+      const stamp = this.loadStamp() * ROWS_PER_STAMP;
+      const place = (index: number) => BigInt(Math.min(index, Number(ROWS_PER_STAMP) - 1));
       const columns = table.columns;
       const versionIndex = table.version ? columns.findIndex((c) => c.name === table.version) : -1;
-      const versionOf = (row: readonly Cell[]) => (versionIndex >= 0 ? BigInt(Number(row[versionIndex])) << 64n : 0n) + stamp;
+      const versionOf = (row: readonly Cell[], index: number) =>
+        (versionIndex >= 0 ? BigInt(Number(row[versionIndex])) << 80n : 0n) + stamp + place(index);
       let chosen: readonly (readonly Cell[])[] = rows;
       if (table.replaceKey) {
         const keyIndexes = table.replaceKey.map((k) => columns.findIndex((c) => c.name === k));
-        const winners = new Map<string, readonly Cell[]>();
-        for (const row of rows) {
+        const winners = new Map<string, { row: readonly Cell[]; version: bigint }>();
+        rows.forEach((row, index) => {
           const key = JSON.stringify(keyIndexes.map((i) => row[i]));
+          const version = versionOf(row, index);
           const held = winners.get(key);
-          if (!held || versionOf(row) >= versionOf(held)) winners.set(key, row);
-        }
-        chosen = [...winners.values()];
+          if (!held || version >= held.version) winners.set(key, { row, version });
+        });
+        chosen = [...winners.values()].map((w) => w.row);
       }
       let firstId = 0;
       if (table.generatedId) {
@@ -250,7 +260,7 @@ export class ClickHouseStore implements Store {
         const record: Record<string, unknown> = { workspace_id: workspaceId };
         if (table.generatedId) record[table.generatedId] = firstId + index + 1;
         columns.forEach((c, i) => (record[c.name] = cellValue(c.type, row[i])));
-        if (isReplacing(table)) record[VERSION] = versionOf(row).toString();
+        record[VERSION] = versionOf(row, index).toString();
         return record;
       });
       if (values.length > 0) await this.client.insert({ table: table.name, values, format: "JSONEachRow" });
@@ -267,6 +277,16 @@ export class ClickHouseStore implements Store {
    */
   transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T> {
     return fn({ query: (sql, params) => this.query(sql, params), exec: (sql, params) => this.exec(sql, params) });
+  }
+
+  /** The engine writes the Parquet file's bytes; they are streamed into the file here. */
+  copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
+    return this.guarded(async () => {
+      const [counted] = await this.query<{ rows: number }>(`SELECT count() AS rows FROM (${sql})`, params);
+      const result = await this.client.exec({ query: `${sql}\nFORMAT Parquet`, query_params: toQueryParams(params) });
+      await pipeline(result.stream, createWriteStream(file));
+      return counted?.rows ?? 0;
+    });
   }
 
   async close(): Promise<void> {

@@ -18,14 +18,22 @@ const response = z.object({
   total: z.object(counts).describe("The sums over those days."),
 });
 
-const COPILOT_SQL = `
+const COPILOT_SQL = {
+  duckdb: `
   SELECT strftime(ts::DATE, '%Y-%m-%d') AS date,
          count(*) FILTER (WHERE status = 'success') AS success,
          count(*) FILTER (WHERE status = 'error') AS error
   FROM cdp_copilot_requests
   WHERE workspace_id = $ws AND ts >= $first_day::TIMESTAMP AND ts <= $now::TIMESTAMP
   GROUP BY ALL
-  ORDER BY date`;
+  ORDER BY date`,
+  clickhouse: `
+  SELECT toString(toDate(ts, 'UTC')) AS date, countIf(status = 'success') AS success, countIf(status = 'error') AS error
+  FROM cdp_copilot_requests FINAL
+  WHERE workspace_id = {ws:String} AND ts >= toDateTime64({first_day:Date}, 3, 'UTC') AND ts <= {now:DateTime64(3, 'UTC')}
+  GROUP BY date
+  ORDER BY date`,
+};
 
 export const copilotEndpoint = defineEndpoint({
   name: "cdp_copilot",
@@ -41,7 +49,7 @@ export const copilotEndpoint = defineEndpoint({
   sheetFunction: "CDP_COPILOT",
   async compute(ctx) {
     const today = utcDate(ctx.now.getTime());
-    const daily = await ctx.store.query<{ date: string; success: number; error: number }>(COPILOT_SQL, {
+    const daily = await ctx.store.query<{ date: string; success: number; error: number }>(COPILOT_SQL[ctx.store.dialect], {
       now: ctx.now.toISOString(),
       first_day: addDays(today, 1 - DAYS),
     });
