@@ -19,6 +19,11 @@ export interface Runtime {
   clock: Clock;
   keys: Keys;
   store: Store;
+  /**
+   * Where workspaces and credentials live: the DuckDB file (METRIGATE_DB) in both modes for now; with
+   * ClickHouse the analytics data moves, the accounts stay with the server (docs/scale-out.md).
+   */
+  accountStore: Store;
   accounts: Accounts;
   cache: ResultCache;
   engine: Engine;
@@ -51,8 +56,9 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
   const store = await openStore(config);
+  const accountStore = store.dialect === "clickhouse" ? await DuckDbStore.open(config.dbPath) : store;
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
-  const accounts = new Accounts(store, keys, clock);
+  const accounts = new Accounts(accountStore, keys, clock);
   const cache = new ResultCache(config.cacheTtlSeconds);
   const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath) }, config);
   const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices() });
@@ -67,6 +73,7 @@ export async function createRuntime(
     clock,
     keys,
     store,
+    accountStore,
     accounts,
     cache,
     engine,
@@ -77,6 +84,7 @@ export async function createRuntime(
       await limits.close();
       cache.close();
       await store.close();
+      if (accountStore !== store) await accountStore.close();
     },
   };
 }

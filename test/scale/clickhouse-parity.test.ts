@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { evaluateQosRule } from "../../shared/alerts/qos-rule.ts";
 import type { Workspace } from "../../shared/auth/accounts.ts";
 import { ResultCache } from "../../shared/cache/result-cache.ts";
 import { endpointByName } from "../../shared/catalog/index.ts";
@@ -233,6 +234,17 @@ describe("Tapemetric on both engines", () => {
     expect(await expectSame("tapemetric_acknowledge_alert", "tm", { id: 1 })).toContain('"acknowledged":true');
     await expectSame("tapemetric_alerts", "tm", { acknowledged: true });
     expect(await expectSame("tapemetric_acknowledge_alert", "tm", { id: 99 })).toContain("No alert with id 99");
+  });
+
+  test("the QoS rule raises the same alerts, once", async () => {
+    const evaluate = async (kind: "duckdb" | "clickhouse") =>
+      JSON.stringify(await evaluateQosRule({ store: kind === "duckdb" ? duck : house, clock, engine: engines[kind] }, "tm"));
+    const first = await evaluate("duckdb");
+    expect(await evaluate("clickhouse")).toBe(first);
+    expect(JSON.parse(first)).toMatchObject([{ id: 4, severity: "critical", source: "qos", title: "Rebuffer spike · ap-south-1" }]);
+    expect(await evaluate("duckdb")).toBe("[]");
+    expect(await evaluate("clickhouse")).toBe("[]");
+    await expectSame("tapemetric_alerts", "tm", { severity: "critical" });
   });
 
   test("exports write the same number of rows", async () => {
