@@ -1,6 +1,8 @@
 // The demo workspace: created when missing, its data replaced by every family's deterministic seed.
 
 import type { Accounts } from "../auth/accounts.ts";
+import { copyData } from "../store/copy.ts";
+import { DuckDbStore } from "../store/duckdb.ts";
 import type { Store } from "../store/store.ts";
 import { TABLES } from "../store/tables.ts";
 import { seedCdp } from "./cdp.ts";
@@ -22,8 +24,20 @@ export async function seedWorkspace(
     await deps.accounts.createWorkspace(options.workspaceId, { plan: "enterprise", name: "Demo workspace" });
   }
   const seedOptions: SeedOptions = { ...options, seed: SEED };
+  const clickhouse = deps.store.dialect === "clickhouse";
   for (const table of TABLES) {
-    await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = $ws`, { ws: options.workspaceId });
+    await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = ${clickhouse ? "{ws:String}" : "$ws"}`, { ws: options.workspaceId });
   }
-  for (const seeder of SEEDERS) await seeder(deps.store, seedOptions);
+  if (!clickhouse) {
+    for (const seeder of SEEDERS) await seeder(deps.store, seedOptions);
+    return;
+  }
+  // The seeders generate rows in DuckDB SQL: ClickHouse gets them from a scratch database, as a copy would.
+  const scratch = await DuckDbStore.open(":memory:");
+  try {
+    for (const seeder of SEEDERS) await seeder(scratch, seedOptions);
+    await copyData(scratch, deps.store, [options.workspaceId]);
+  } finally {
+    await scratch.close();
+  }
 }

@@ -1,7 +1,7 @@
 // Moving up (CONTRACT §14): every data row of a DuckDB database copied into another store, table by table,
 // in import order, through the target's own all-or-nothing `load` — so a second copy replaces, never doubles.
 
-import type { DuckDbStore } from "./duckdb.ts";
+import { InvalidInput } from "../errors.ts";
 import type { Cell, Store } from "./store.ts";
 import { TABLES, type ColumnSpec, type TableSpec } from "./tables.ts";
 
@@ -24,10 +24,19 @@ function toCell(column: ColumnSpec, value: unknown): Cell {
   return String(value);
 }
 
-async function copyTable(from: DuckDbStore, to: Store, table: TableSpec, workspaceId: string): Promise<number> {
+async function copyTable(from: Store, to: Store, table: TableSpec, workspaceId: string): Promise<number> {
   const names = table.columns.map((c) => c.name).join(", ");
-  // Generated ids (alert ids) are given again in the same order, so they come out equal in an empty target.
+  // Generated ids (alert ids) are given again in the same order: the target's rows of the workspace go
+  // first, so the ids come out equal and a second copy does not add them twice.
   const order = table.generatedId ? table.generatedId : "rowid";
+  if (table.generatedId) {
+    await to.exec(
+      to.dialect === "clickhouse"
+        ? `DELETE FROM ${table.name} WHERE workspace_id = {ws:String}`
+        : `DELETE FROM ${table.name} WHERE workspace_id = $ws`,
+      { ws: workspaceId },
+    );
+  }
   let copied = 0;
   for (let offset = 0; ; offset += CHUNK_ROWS) {
     const rows = await from.query<Record<string, unknown>>(
@@ -41,7 +50,8 @@ async function copyTable(from: DuckDbStore, to: Store, table: TableSpec, workspa
 }
 
 /** Copies every workspace's rows of every data table; returns what was copied, table by table. */
-export async function copyData(from: DuckDbStore, to: Store, workspaceIds: readonly string[]): Promise<CopiedTable[]> {
+export async function copyData(from: Store, to: Store, workspaceIds: readonly string[]): Promise<CopiedTable[]> {
+  if (from.dialect !== "duckdb") throw new InvalidInput("The copy reads a DuckDB database (METRIGATE_DB).");
   const copied: CopiedTable[] = [];
   for (const workspace of workspaceIds) {
     for (const table of TABLES) copied.push({ workspace, table: table.name, rows: await copyTable(from, to, table, workspace) });
