@@ -81,6 +81,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
     return sendError(reply, request, new MetrigateError("not_found", `No such endpoint: ${request.method} ${path}.`));
   });
 
+  routes.add("GET", "/healthz");
   app.get("/healthz", async () => ({ status: "ok" }));
   registerAuthRoutes(app, runtime, routes);
   const requireSession = registerTaprainKeyRoutes(app, runtime, routes);

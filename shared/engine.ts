@@ -58,10 +58,14 @@ export class Engine {
       );
     }
     const { cache } = this.deps;
+    const answer = (body: unknown, from: RunResult["cache"]): RunResult => {
+      const echoed = endpoint.echo ? endpoint.echo(body, parsed) : body;
+      return { body: finalizeBody(endpoint.family, echoed, requestsRemaining), cache: from };
+    };
     const key = endpoint.cacheable && cache.enabled ? cache.key(workspace.id, endpoint.name, params) : null;
     if (key) {
       const hit = cache.get<unknown>(key);
-      if (hit !== undefined) return { body: finalizeBody(endpoint.family, hit, requestsRemaining), cache: "HIT" };
+      if (hit !== undefined) return answer(hit, "HIT");
     }
     const ctx: ComputeContext = {
       store: scopedRunner(this.deps.store, workspace.id),
@@ -73,7 +77,7 @@ export class Engine {
     const body = await endpoint.compute(ctx, params);
     if (key) cache.set(key, body);
     else if (!endpoint.readOnly) cache.invalidateWorkspace(workspace.id);
-    return { body: finalizeBody(endpoint.family, body, requestsRemaining), cache: "MISS" };
+    return answer(body, "MISS");
   }
 
   /** Drops a workspace's cached results after its data changed. */

@@ -178,10 +178,10 @@ afterAll(() => server.close());
 const get = (path: string, who: Credentials = acme) => server.get(path, { "X-Api-Key": who.apiKey });
 
 /** Daily trend entries from `from` to `to` inclusive, all with the same member count. */
-function days(from: string, to: string, members: number): { date: string; members: number }[] {
-  const out: { date: string; members: number }[] = [];
+function days(from: string, to: string, count: number): { day: string; count: number }[] {
+  const out: { day: string; count: number }[] = [];
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
-    out.push({ date: new Date(t).toISOString().slice(0, 10), members });
+    out.push({ day: new Date(t).toISOString().slice(0, 10), count });
   }
   return out;
 }
@@ -210,20 +210,20 @@ describe("GET /api/analytics/segments/", () => {
         id: 1,
         name: "Buyers",
         member_count: 3,
-        last_computed_at: "2026-03-18T06:00:00.000Z",
+        last_computed_at: "2026-03-18T06:00:00Z",
         // from the first computation's day: 03-15 m1, m2, m5; 03-16 m2 has left; 03-17 m3 is back; m4 joins after now
         trend: [
-          { date: "2026-03-15", members: 3 },
-          { date: "2026-03-16", members: 2 },
-          { date: "2026-03-17", members: 3 },
-          { date: "2026-03-18", members: 3 },
+          { day: "2026-03-15", count: 3 },
+          { day: "2026-03-16", count: 2 },
+          { day: "2026-03-17", count: 3 },
+          { day: "2026-03-18", count: 3 },
         ],
       },
       {
         id: 2,
         name: "Cart abandoners",
         member_count: 2,
-        last_computed_at: "2026-03-18T00:00:00.000Z",
+        last_computed_at: "2026-03-18T00:00:00Z",
         // computed long ago: the last 30 days. m1 all along; m2 from 02-25 to 03-09 (left 03-10 09:00);
         // m6 from 03-01 until it leaves at now; m3 joins at now.
         trend: [
@@ -231,16 +231,16 @@ describe("GET /api/analytics/segments/", () => {
           ...days("2026-02-25", "2026-02-28", 2),
           ...days("2026-03-01", "2026-03-09", 3),
           ...days("2026-03-10", "2026-03-17", 2),
-          { date: "2026-03-18", members: 2 },
+          { day: "2026-03-18", count: 2 },
         ],
       },
       { id: 3, name: "Never computed", member_count: 3, last_computed_at: null, trend: [] },
-      { id: 4, name: "Fresh", member_count: 1, last_computed_at: "2026-03-17T12:00:00.000Z", trend: [] },
+      { id: 4, name: "Fresh", member_count: 1, last_computed_at: "2026-03-17T12:00:00Z", trend: [] },
       {
         id: 6,
         name: "Empty",
         member_count: 0,
-        last_computed_at: "2026-03-18T00:00:00.000Z",
+        last_computed_at: "2026-03-18T00:00:00Z",
         trend: days("2026-03-16", "2026-03-18", 0),
       },
     ]);
@@ -329,16 +329,16 @@ describe("GET /api/analytics/activations/", () => {
         segment_name: "Buyers",
         connector_type: "facebook_ads",
         status: "active",
-        last_synced_at: "2026-03-18T12:00:00.000Z",
+        last_synced_at: "2026-03-18T12:00:00Z",
         last_error: "",
         member_count: 3,
         success_rate: 73,
         sync_logs: [
-          run("2026-03-18T12:00:00.000Z", false, 500, rateLimited),
-          run("2026-03-18T11:00:00.000Z", true, 499, rateLimited),
-          run("2026-03-18T10:00:00.000Z", true, 498, rateLimited),
-          run("2026-03-18T09:00:00.000Z", true, 497, rateLimited),
-          run("2026-03-18T08:00:00.000Z", false, 496, rateLimited),
+          run("2026-03-18T12:00:00Z", false, 500, rateLimited),
+          run("2026-03-18T11:00:00Z", true, 499, rateLimited),
+          run("2026-03-18T10:00:00Z", true, 498, rateLimited),
+          run("2026-03-18T09:00:00Z", true, 497, rateLimited),
+          run("2026-03-18T08:00:00Z", false, 496, rateLimited),
         ],
       },
       {
@@ -359,16 +359,16 @@ describe("GET /api/analytics/activations/", () => {
         segment_name: "Archived",
         connector_type: "google_ads",
         status: "error",
-        last_synced_at: "2026-03-17T00:00:00.000Z",
+        last_synced_at: "2026-03-17T00:00:00Z",
         last_error: "Invalid audience id",
         member_count: 3,
         success_rate: 13,
         sync_logs: [
-          run("2026-03-17T00:00:00.000Z", false, 47, "Invalid audience id"),
-          run("2026-03-16T00:00:00.000Z", false, 46, "Invalid audience id"),
-          run("2026-03-15T00:00:00.000Z", false, 45, "Invalid audience id"),
-          run("2026-03-14T00:00:00.000Z", false, 44, "Invalid audience id"),
-          run("2026-03-13T00:00:00.000Z", false, 43, "Invalid audience id"),
+          run("2026-03-17T00:00:00Z", false, 47, "Invalid audience id"),
+          run("2026-03-16T00:00:00Z", false, 46, "Invalid audience id"),
+          run("2026-03-15T00:00:00Z", false, 45, "Invalid audience id"),
+          run("2026-03-14T00:00:00Z", false, 44, "Invalid audience id"),
+          run("2026-03-13T00:00:00Z", false, 43, "Invalid audience id"),
         ],
       },
     ]);
@@ -385,22 +385,24 @@ describe("GET /api/analytics/activations/ field order", () => {
 });
 
 describe("GET /api/analytics/copilot/", () => {
-  test("days of the last 30 with requests, up to now, and their totals", async () => {
+  test("days of the last 30 with requests, up to now, and their total", async () => {
     const res = await get("/api/analytics/copilot/");
     expect(res.status).toBe(200);
+    // total = Σ (success + error) over the listed days: 1 + 3 + 1 + 1.
     expect(res.body).toEqual({
+      total: 6,
       daily: [
-        { date: "2026-02-17", success: 1, error: 0 },
-        { date: "2026-03-01", success: 1, error: 2 },
-        { date: "2026-03-10", success: 1, error: 0 },
-        { date: "2026-03-18", success: 1, error: 0 },
+        { day: "2026-02-17", success: 1, error: 0 },
+        { day: "2026-03-01", success: 1, error: 2 },
+        { day: "2026-03-10", success: 1, error: 0 },
+        { day: "2026-03-18", success: 1, error: 0 },
       ],
-      total: { success: 4, error: 2 },
     });
+    expect(Object.keys(res.body)).toEqual(["total", "daily"]);
   });
 
   test("no requests: no days", async () => {
-    expect((await get("/api/analytics/copilot/", solo)).body).toEqual({ daily: [], total: { success: 0, error: 0 } });
+    expect((await get("/api/analytics/copilot/", solo)).body).toEqual({ total: 0, daily: [] });
   });
 });
 

@@ -81,9 +81,11 @@ describe("result cache", () => {
     const first = await stats("range=today&country=us,GB");
     expect(first.headers.get("x-cache")).toBe("MISS");
     expect(first.body.data.summary.clicks).toBe(2);
+    expect(first.body.meta.filters.country).toEqual(["US", "GB"]);
     const second = await stats("range=today&country=GB,US");
     expect(second.headers.get("x-cache")).toBe("HIT");
     expect(second.body.data).toEqual(first.body.data);
+    // One cache entry, but each answer echoes the filter in the order its request gave it.
     expect(second.body.meta.filters.country).toEqual(["GB", "US"]);
     expect(second.body.meta.requests_remaining).toBe(first.body.meta.requests_remaining - 1);
     expect((await stats("range=today&country=US")).headers.get("x-cache")).toBe("MISS");

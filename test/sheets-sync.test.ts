@@ -158,7 +158,7 @@ describe("one pass", () => {
     expect(values[1][6]).toBe("my note");
     // The hourly series of today (00:00 to 11:00 local = 12 rows) plus its header ends at row 1011.
     expect(values.length).toBe(1011);
-    expect(values[998].slice(0, 6)).toEqual(["period", ...METRICS]);
+    expect(values[998].slice(0, 7)).toEqual(["period", "granularity", ...METRICS]);
     const grow = google.requests.find((r) => r.path === "/v4/spreadsheets/sheet-456:batchUpdate");
     expect(grow?.body).toEqual({ requests: [{ appendDimension: { sheetId: 0, dimension: "ROWS", length: 11 } }] });
     const append = google.requests.find((r) => r.path.endsWith(":append"));

@@ -59,7 +59,7 @@ const QOS_SESSIONS = [
 
 const AP_SOUTH = { severity: "critical", source: "qos", title: "Rebuffer spike · ap-south-1", description: "Rebuffer ratio 2.0% -> 5.0% on ap-south-1 PoP" };
 const BLR = { severity: "critical", source: "qos", title: "Rebuffer spike · blr-edge-1", description: "Rebuffer ratio 3.0% -> 6.0% on blr-edge-1 PoP" };
-const RAISED_NOW = { acknowledged: false, created_at: "2026-04-02T12:00:00.000Z" };
+const RAISED_NOW = { acknowledged: false, created_at: "2026-04-02T12:00:00Z" };
 
 let server: TestServer;
 let ops: Credentials;
@@ -93,7 +93,7 @@ describe("GET /v1/analytics/alerts", () => {
       title: "Encoder restart",
       description: "",
       acknowledged: true,
-      created_at: "2026-04-01T09:00:00.000Z",
+      created_at: "2026-04-01T09:00:00Z",
     });
   });
 
@@ -130,7 +130,7 @@ describe("POST /v1/analytics/alerts/{id}/acknowledge", () => {
       title: "Cache warm-up",
       description: "Edge caches filled for the premiere",
       acknowledged: true,
-      created_at: "2026-04-02T08:00:00.000Z",
+      created_at: "2026-04-02T08:00:00Z",
     });
     expect(ids(await list("?acknowledged=false"))).toEqual([3]);
     expect((await acknowledge(1)).body).toEqual(first.body);

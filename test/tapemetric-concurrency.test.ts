@@ -57,12 +57,12 @@ describe("points and values", () => {
     expect(res.body.range).toBe("24h");
     expect(res.body.interval_minutes).toBe(60);
     expect(res.body.points.length).toBe(25);
-    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T12:00:00.000Z", value: 1 });
-    expect(res.body.points[24]).toEqual({ ts: "2026-04-02T12:00:00.000Z", value: 3 });
+    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T12:00:00Z", value: 1 });
+    expect(res.body.points[24]).toEqual({ ts: "2026-04-02T12:00:00Z", value: 3 });
     expect(values(res.body)).toEqual([1, 3, ...ones(22), 3]);
     // 3 is reached at 13:00 and again at now: the earliest wins.
     expect(res.body.peak).toBe(3);
-    expect(res.body.peak_at).toBe("2026-04-01T13:00:00.000Z");
+    expect(res.body.peak_at).toBe("2026-04-01T13:00:00Z");
   });
 
   test("24h every 15 minutes (the defaults): 97 points", async () => {
@@ -72,9 +72,9 @@ describe("points and values", () => {
     expect(res.body.range).toBe("24h");
     expect(res.body.interval_minutes).toBe(15);
     expect(values(res.body)).toEqual([1, 1, 2, 3, 3, 3, 2, 2, ...ones(5), 2, 2, 2, ...ones(80), 3]);
-    expect(res.body.points[3].ts).toBe("2026-04-01T12:45:00.000Z");
+    expect(res.body.points[3].ts).toBe("2026-04-01T12:45:00Z");
     expect(res.body.peak).toBe(3);
-    expect(res.body.peak_at).toBe("2026-04-01T12:45:00.000Z");
+    expect(res.body.peak_at).toBe("2026-04-01T12:45:00Z");
   });
 
   test("7d every 60 minutes: a session that started before the range counts from the first point", async () => {
@@ -82,14 +82,14 @@ describe("points and values", () => {
     // 14:00 .. 04-02 11:00 L3 · now 3.
     const res = await get("/v1/analytics/concurrency?range=7d&interval=60");
     expect(res.body.points.length).toBe(169);
-    expect(res.body.points[0]).toEqual({ ts: "2026-03-26T12:00:00.000Z", value: 1 });
+    expect(res.body.points[0]).toEqual({ ts: "2026-03-26T12:00:00Z", value: 1 });
     expect(values(res.body)).toEqual([...ones(142), 2, 1, 1, 3, ...ones(22), 3]);
-    expect(res.body.peak_at).toBe("2026-04-01T13:00:00.000Z");
+    expect(res.body.peak_at).toBe("2026-04-01T13:00:00Z");
   });
 
   test("qtd every 60 minutes: from the quarter's first midnight", async () => {
     const res = await get("/v1/analytics/concurrency?range=qtd&interval=60");
-    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T00:00:00.000Z", value: 1 });
+    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T00:00:00Z", value: 1 });
     expect(values(res.body)).toEqual([...ones(10), 2, 1, 1, 3, ...ones(22), 3]);
   });
 
@@ -97,11 +97,11 @@ describe("points and values", () => {
     // 12:30 L1 L2 · 13:00 L2 L3 L10 · 13:30 L2 L3 (L10 ends on the point).
     const res = await get("/v1/analytics/concurrency?range=30d&interval=30");
     expect(res.body.points.length).toBe(1441);
-    expect(res.body.points[0]).toEqual({ ts: "2026-03-03T12:00:00.000Z", value: 0 });
+    expect(res.body.points[0]).toEqual({ ts: "2026-03-03T12:00:00Z", value: 0 });
     const at = (ts: string) => res.body.points.find((p: { ts: string }) => p.ts === ts)?.value;
-    expect([at("2026-04-01T12:30:00.000Z"), at("2026-04-01T13:00:00.000Z"), at("2026-04-01T13:30:00.000Z")]).toEqual([2, 3, 2]);
+    expect([at("2026-04-01T12:30:00Z"), at("2026-04-01T13:00:00Z"), at("2026-04-01T13:30:00Z")]).toEqual([2, 3, 2]);
     expect(res.body.peak).toBe(3);
-    expect(res.body.peak_at).toBe("2026-04-01T13:00:00.000Z");
+    expect(res.body.peak_at).toBe("2026-04-01T13:00:00Z");
   });
 
   test("a workspace without sessions: zeros, the peak at the first point", async () => {
@@ -109,7 +109,7 @@ describe("points and values", () => {
     const res = await get("/v1/analytics/concurrency?range=24h&interval=60", quiet);
     expect(values(res.body)).toEqual(Array.from({ length: 25 }, () => 0));
     expect(res.body.peak).toBe(0);
-    expect(res.body.peak_at).toBe("2026-04-01T12:00:00.000Z");
+    expect(res.body.peak_at).toBe("2026-04-01T12:00:00Z");
   });
 });
 
@@ -127,8 +127,8 @@ describe("a now between two multiples", () => {
     // The range starts 04-01 12:07:30: the first quarter hour in it is 12:15 (L1), the last before now 12:00 (L3 L4 L5).
     const res = await get("/v1/analytics/concurrency?range=24h&interval=15", token, offset);
     expect(res.body.points.length).toBe(96);
-    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T12:15:00.000Z", value: 1 });
-    expect(res.body.points[95]).toEqual({ ts: "2026-04-02T12:00:00.000Z", value: 3 });
+    expect(res.body.points[0]).toEqual({ ts: "2026-04-01T12:15:00Z", value: 1 });
+    expect(res.body.points[95]).toEqual({ ts: "2026-04-02T12:00:00Z", value: 3 });
   });
 });
 

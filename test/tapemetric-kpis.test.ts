@@ -99,12 +99,12 @@ describe("GET /v1/analytics/overview", () => {
   // qtd: watch A..D = 12600 s (3.5 h), before E = 3600 → +250 %. MAU before [03-02 00:00, 04-01 00:00): E,F,G,H,K = 5
   //      → 0 %. Active at start: S1, S3, S4 (users u1, u3, u4; 1297 INR); S3 ends inside → 33.3 %; subs −33.3 %;
   //      revenue −46.2 %.
-  const common = { monthly_active_users: 5, paid_subscribers: 2, arpu_inr: 139.6, period_end: "2026-04-02T12:00:00.000Z" };
+  const common = { monthly_active_users: 5, paid_subscribers: 2, arpu_inr: 139.6, period_end: "2026-04-02T12:00:00Z" };
   test.each([
-    ["24h", "2026-04-01T12:00:00.000Z", 2, 0, { mau: -16.7, watch_hours: -20, subs: 0, revenue: 7.7 }],
-    ["7d", "2026-03-26T12:00:00.000Z", 5, 50, { mau: 66.7, watch_hours: 400, subs: -33.3, revenue: -51.7 }],
-    ["30d", "2026-03-03T12:00:00.000Z", 8, 66.7, { mau: 150, watch_hours: 540, subs: 0, revenue: -46.2 }],
-    ["qtd", "2026-04-01T00:00:00.000Z", 3.5, 33.3, { mau: 0, watch_hours: 250, subs: -33.3, revenue: -46.2 }],
+    ["24h", "2026-04-01T12:00:00Z", 2, 0, { mau: -16.7, watch_hours: -20, subs: 0, revenue: 7.7 }],
+    ["7d", "2026-03-26T12:00:00Z", 5, 50, { mau: 66.7, watch_hours: 400, subs: -33.3, revenue: -51.7 }],
+    ["30d", "2026-03-03T12:00:00Z", 8, 66.7, { mau: 150, watch_hours: 540, subs: 0, revenue: -46.2 }],
+    ["qtd", "2026-04-01T00:00:00Z", 3.5, 33.3, { mau: 0, watch_hours: 250, subs: -33.3, revenue: -46.2 }],
   ])("range=%s", async (range, periodStart, watchHours, churn, wow) => {
     const res = await get(`/v1/analytics/overview?range=${range}`);
     expect(res.status).toBe(200);
@@ -128,8 +128,8 @@ describe("GET /v1/analytics/overview", () => {
     const res = await get("/v1/analytics/overview?range=30d", empty);
     expect(res.body).toEqual({
       range: "30d",
-      period_start: "2026-03-03T12:00:00.000Z",
-      period_end: "2026-04-02T12:00:00.000Z",
+      period_start: "2026-03-03T12:00:00Z",
+      period_end: "2026-04-02T12:00:00Z",
       monthly_active_users: 0,
       watch_hours: 0,
       paid_subscribers: 0,

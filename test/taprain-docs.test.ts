@@ -72,7 +72,7 @@ describe("docs/taprain.md", () => {
     const body = JSON.parse(await shell(blocks("bash")[1]));
     // Berlin is +1 in March: the day is [2026-03-17T23:00Z, 2026-03-18T23:00Z). google: d1 d2 d4; Direct: d3.
     expect(body.meta.period_start).toBe("2026-03-17T23:00:00.000Z");
-    expect(body.meta.filters).toEqual({ country: null, offer: null, source: ["Direct", "google"] });
+    expect(body.meta.filters).toEqual({ country: null, offer: null, source: ["google", "Direct"] });
     expect(body.data.summary).toEqual({ clicks: 4, leads: 1, revenue: 12.5, cvr: 25, epc: 3.125 });
     expect(body.data.time_series).toHaveLength(24);
     // 13:00Z and 13:05Z are 14:00 in Berlin.

@@ -34,14 +34,14 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("POST /api/v1/session", () => {
-  test("right email and password set an HttpOnly, SameSite=Strict cookie scoped to /api/v1", async () => {
+  test("right email and password set an HttpOnly, SameSite=Strict cookie sent on every path (the console reads it too)", async () => {
     const res = await signIn("ANA@acme.test", "correct horse battery");
     expect(res.status).toBe(200);
     // Eight hours from the pinned clock.
     expect(res.body).toEqual({ success: true, email: "ana@acme.test", workspace: "acme", expires_at: "2026-03-18T23:30:00.000Z" });
     const attributes = res.setCookie.split(";").map((a) => a.trim());
     expect(attributes[0]).toMatch(/^mg_session=[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(attributes.slice(1)).toEqual(["Path=/api/v1", "Max-Age=28800", "HttpOnly", "SameSite=Strict"]);
+    expect(attributes.slice(1)).toEqual(["Path=/", "Max-Age=28800", "HttpOnly", "SameSite=Strict"]);
     // Neither the password nor an API key travels in the cookie.
     const payload = Buffer.from(attributes[0].split(".")[1], "base64url").toString();
     expect(payload).not.toContain("correct horse");
@@ -67,7 +67,7 @@ describe("POST /api/v1/session", () => {
   test("DELETE clears the cookie", async () => {
     const res = await call("DELETE", "/api/v1/session");
     expect(res.status).toBe(200);
-    expect(res.headers.get("set-cookie")).toBe("mg_session=; Path=/api/v1; Max-Age=0; HttpOnly; SameSite=Strict");
+    expect(res.headers.get("set-cookie")).toBe("mg_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
   });
 });
 

@@ -245,6 +245,7 @@ describe("periods and time series", () => {
     expect(body.meta.period_end).toBe(periodEnd);
     expect(body.meta.granularity).toBe(labels[0].length === 10 ? "day" : "hour");
     expect(body.data.time_series.map((r: { period: string }) => r.period)).toEqual(labels);
+    expect(new Set(body.data.time_series.map((r: { granularity: string }) => r.granularity))).toEqual(new Set([body.meta.granularity]));
     const clicks = labels.map((_, i) => (clicksAt as Record<number, number>)[i] ?? 0);
     expect(body.data.time_series.map((r: { clicks: number }) => r.clicks)).toEqual(clicks);
     expect(body.data.summary.clicks).toBe(total);
@@ -253,7 +254,7 @@ describe("periods and time series", () => {
   test("an empty period has zero summary and empty breakdowns", async () => {
     const body = await stats(mix, "range=yesterday");
     expect(body.data.summary).toEqual(zero);
-    expect(body.data.time_series[0]).toEqual({ period: "2026-03-17 00:00", ...zero });
+    expect(body.data.time_series[0]).toEqual({ period: "2026-03-17 00:00", granularity: "hour", ...zero });
     expect(body.data.by_country).toEqual([]);
     expect(body.data.by_source).toEqual([]);
     expect(body.data.by_offer).toEqual([]);
@@ -267,7 +268,7 @@ describe("metrics, breakdowns and filters", () => {
     // cvr 6/9×100 = 66.6667; epc 14.167/9 = 1.574111.
     expect(body.data.summary).toEqual({ clicks: 9, leads: 6, revenue: 14.17, cvr: 66.6667, epc: 1.574111 });
     // Leads land in the 11:00 bucket: all six at 11:29:59, none of the clicks.
-    expect(body.data.time_series[11]).toEqual({ period: "2026-03-18 11:00", clicks: 0, leads: 6, revenue: 14.17, cvr: 0, epc: 0 });
+    expect(body.data.time_series[11]).toEqual({ period: "2026-03-18 11:00", granularity: "hour", clicks: 0, leads: 6, revenue: 14.17, cvr: 0, epc: 0 });
     // US 6.667 first; GB and DE tie on 2.5 and GB has more clicks; DE and FR tie on both: name asc.
     expect(body.data.by_country).toEqual([
       { country: "US", clicks: 4, leads: 2, revenue: 6.67, cvr: 50, epc: 1.66675 },
@@ -307,9 +308,9 @@ describe("metrics, breakdowns and filters", () => {
 
   test.each([
     {
-      name: "country, offer and source together, normalised in meta.filters",
+      name: "country, offer and source together, echoed in the order given in meta.filters",
       query: "country=us,gb,US&offer=B,A,A&source=g,Direct",
-      filters: { country: ["GB", "US"], offer: ["A", "B"], source: ["Direct", "g"] },
+      filters: { country: ["US", "GB"], offer: ["B", "A"], source: ["g", "Direct"] },
       // m1 m2 m3 m4 m5 (m8 is fb) / v1 v2 v3: 9.167 over 5 clicks.
       summary: { clicks: 5, leads: 3, revenue: 9.17, cvr: 60, epc: 1.8334 },
       countries: ["US", "GB"],
@@ -330,8 +331,8 @@ describe("metrics, breakdowns and filters", () => {
     },
     {
       name: "spaces and empty items are dropped",
-      query: "country=%20de%20,,fr",
-      filters: { country: ["DE", "FR"], offer: null, source: null },
+      query: "country=fr,,%20de%20",
+      filters: { country: ["FR", "DE"], offer: null, source: null },
       summary: { clicks: 2, leads: 2, revenue: 5, cvr: 100, epc: 2.5 },
       countries: ["DE", "FR"],
     },

@@ -1,21 +1,17 @@
-// GET /openapi.json: the OpenAPI 3.1 document, derived from the endpoint catalog.
+// GET /openapi.json: the OpenAPI 3.1 document of every registered route — catalog endpoints derived from
+// their definitions, the other routes from their descriptions in route-docs.
 
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AnyEndpoint, Family } from "../../shared/catalog/define.ts";
 import { CATALOG } from "../../shared/catalog/index.ts";
+import { errorResponses, ROUTE_DOCS, type Operation } from "../route-docs.ts";
 import type { RouteTable } from "../route-table.ts";
 
 const SECURITY: Record<Family, Record<string, string[]>[]> = {
   tapemetric: [{ bearer: [] }],
   taprain: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
-  cdp: [{ bearer: [] }, { apiKeyHeader: [] }],
-};
-
-const ERROR_SCHEMAS: Record<Family, object> = {
-  tapemetric: { type: "object", properties: { error: { type: "string" }, message: { type: "string" } }, required: ["error", "message"] },
-  taprain: { type: "object", properties: { success: { const: false }, error: { type: "string" } }, required: ["success", "error"] },
-  cdp: { type: "object", properties: { detail: { type: "string" } }, required: ["detail"] },
+  cdp: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyAuthorization: [] }],
 };
 
 function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
@@ -23,7 +19,16 @@ function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, u
   return rest;
 }
 
-function operation(endpoint: AnyEndpoint): Record<string, unknown> {
+/** `/v1/analytics/alerts/:id/acknowledge` → `/v1/analytics/alerts/{id}/acknowledge`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z_]+)/g, "{$1}");
+}
+
+/**
+ * A catalog endpoint's operation. The response schema is the endpoint's: documented fields required,
+ * Metrigate's additions optional (CONTRACT §15), so a vendor's own answer validates too.
+ */
+function catalogOperation(endpoint: AnyEndpoint): Operation {
   const input = jsonSchema(endpoint.params, "input") as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   const pathNames = [...endpoint.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]);
   const properties = input.properties ?? {};
@@ -37,7 +42,7 @@ function operation(endpoint: AnyEndpoint): Record<string, unknown> {
       schema,
     }));
   const bodyProperties = Object.fromEntries(Object.entries(properties).filter(([name]) => !pathNames.includes(name)));
-  const errorContent = { "application/json": { schema: ERROR_SCHEMAS[endpoint.family] } };
+  const bodyRequired = (input.required ?? []).filter((name) => name in bodyProperties);
   return {
     operationId: endpoint.name,
     summary: endpoint.title,
@@ -46,40 +51,56 @@ function operation(endpoint: AnyEndpoint): Record<string, unknown> {
     security: SECURITY[endpoint.family],
     parameters,
     ...(endpoint.method === "POST" && Object.keys(bodyProperties).length > 0
-      ? { requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: bodyProperties } } } } }
+      ? { requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: bodyProperties, required: bodyRequired } } } } }
       : {}),
     responses: {
       "200": { description: "Success", content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } },
-      "400": { description: "Invalid parameter", content: errorContent },
-      "401": { description: "Missing or invalid credentials", content: errorContent },
-      "403": { description: "Suspended workspace or plan not allowed", content: errorContent },
-      "429": { description: "Rate limit exceeded", content: errorContent },
+      ...errorResponses(endpoint.family, [400, 401, 403, 429]),
     },
   };
 }
 
-export function openApiDocument(): Record<string, unknown> {
+const CATALOG_OPERATIONS = new Map(CATALOG.map((endpoint) => [`${endpoint.method} ${openApiPath(endpoint.path)}`, catalogOperation(endpoint)]));
+
+/** The description of a registered route, or undefined when nobody wrote one (a test lists those). */
+export function operationFor(method: string, path: string): Operation | undefined {
+  const key = `${method} ${openApiPath(path)}`;
+  return CATALOG_OPERATIONS.get(key) ?? ROUTE_DOCS[key];
+}
+
+export function openApiDocument(routes: RouteTable): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const endpoint of CATALOG) {
-    const path = endpoint.path.replace(/:([A-Za-z_]+)/g, "{$1}");
-    paths[path] = { ...paths[path], [endpoint.method.toLowerCase()]: operation(endpoint) };
+  for (const { method, path } of routes.list()) {
+    const operation = operationFor(method, path);
+    if (!operation) continue;
+    const at = openApiPath(path);
+    paths[at] = { ...paths[at], [method.toLowerCase()]: operation };
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Metrigate", version: "0.1.0", description: "Tapemetric, Taprain and CDP analytics APIs computed by Metrigate." },
+    info: {
+      title: "Metrigate",
+      version: "0.1.0",
+      description:
+        "Tapemetric, Taprain and CDP analytics APIs computed by Metrigate, plus login, key management, ingest, export downloads and MCP. " +
+        "Response schemas follow the vendors' documents: documented fields are required, Metrigate's additions optional.",
+    },
     components: {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
         apiKeyHeader: { type: "apiKey", in: "header", name: "X-Api-Key" },
         apiKeyQuery: { type: "apiKey", in: "query", name: "api_key" },
+        apiKeyAuthorization: { type: "apiKey", in: "header", name: "Authorization", description: "Authorization: Api-Key <key>" },
+        session: { type: "apiKey", in: "cookie", name: "mg_session" },
       },
     },
     paths,
   };
 }
 
+/** Registered last, so the document covers every route registered before it. */
 export function registerOpenApiRoute(app: FastifyInstance, routes: RouteTable): void {
-  const document = openApiDocument();
   routes.add("GET", "/openapi.json");
+  const document = openApiDocument(routes);
   app.get("/openapi.json", async () => document);
 }

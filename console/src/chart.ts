@@ -24,7 +24,8 @@ const PALETTE = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2
 
 export interface Series {
   label: string;
-  values: number[];
+  /** null leaves a gap (e.g. days before a segment was first computed). */
+  values: (number | null)[];
   /** Plot on the right-hand axis (e.g. revenue beside counts). */
   right?: boolean;
 }

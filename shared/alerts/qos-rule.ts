@@ -2,7 +2,7 @@
 // minutes against the 24 hours before; a spike raises one critical alert, at most one an hour while open.
 
 import type { Alert } from "../endpoints/tapemetric/alerts.ts";
-import { ALERT_COLUMNS } from "../endpoints/tapemetric/alerts.ts";
+import { ALERT_COLUMNS, alertOf } from "../endpoints/tapemetric/alerts.ts";
 import { round } from "../catalog/rounding.ts";
 import type { Runtime } from "../runtime.ts";
 import { tableSpec } from "../store/tables.ts";
@@ -119,7 +119,7 @@ export async function evaluateQosRule(runtime: Pick<Runtime, "store" | "clock" |
     });
   });
   if (raised.length > 0) runtime.engine.invalidate(workspaceId);
-  return raised.sort((a, b) => a.id - b.id);
+  return raised.map(alertOf).sort((a, b) => a.id - b.id);
 }
 
 /** Every workspace that is not suspended, for the server's periodic evaluation. */

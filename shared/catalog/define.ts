@@ -62,6 +62,11 @@ export interface EndpointDefinition<P extends ParamsSchema = ParamsSchema, R ext
    * key is made, so parameters that mean the same thing share one cache entry. May throw BadParameter.
    */
   normalize?(params: z.output<P>): z.output<P>;
+  /**
+   * The parts of an answer that echo how this request was worded (Taprain's filters, in the order given),
+   * filled in on a copy of a computed or cached answer; `params` are validated but not normalized.
+   */
+  echo?(body: z.output<R>, params: z.output<P>): z.output<R>;
   compute(ctx: ComputeContext, params: z.output<P>): Promise<z.output<R>>;
 }
 

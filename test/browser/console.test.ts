@@ -19,6 +19,11 @@ let browser: Browser;
 let page: Page;
 let demo: { apiKey: string; token: string };
 
+/** Polls until the page shows the expected state (pages render after their API calls return). */
+function eventually<T>(read: () => Promise<T> | T) {
+  return expect.poll(read, { timeout: 20_000, interval: 100 });
+}
+
 /** "1,234.5" / "₹187.00" / "12.4%" → 1234.5 / 187 / 12.4 */
 function numberIn(text: string): number {
   return Number(text.replace(/[^\d.-]/g, ""));
@@ -67,7 +72,7 @@ describe("the console", () => {
     await page.fill('input[name="email"]', DEMO_EMAIL);
     await page.fill('input[name="password"]', "wrong password");
     await page.click('[data-form="login"] button[type="submit"]');
-    await expect.poll(() => page.locator('[data-form="login"] .error').textContent()).toMatch(/\w/);
+    await eventually(() => page.locator('[data-form="login"] .error').textContent()).toMatch(/\w/);
     await page.fill('input[name="password"]', DEMO_PASSWORD);
     await page.click('[data-form="login"] button[type="submit"]');
     await page.waitForSelector('[data-dashboard="tapemetric"]');
@@ -94,14 +99,14 @@ describe("the console", () => {
     await page.selectOption('select[name="interval"]', "60");
     await page.waitForURL(/interval=60/);
     const concurrency = (await api("/v1/analytics/concurrency?range=24h&interval=60", { Authorization: `Bearer ${demo.token}` })).body;
-    await expect.poll(async () => Number(await page.locator('[data-chart="concurrency"]').getAttribute("data-points"))).toBe(concurrency.points.length);
+    await eventually(async () => Number(await page.locator('[data-chart="concurrency"]').getAttribute("data-points"))).toBe(concurrency.points.length);
   });
 
   test("acknowledging an alert is what the API then reports", async () => {
     const before = (await api("/v1/analytics/alerts?acknowledged=false", { Authorization: `Bearer ${demo.token}` })).body;
     expect(before.length).toBeGreaterThan(0);
     await page.click(`[data-ack="${before[0].id}"]`);
-    await expect.poll(() => page.locator(`[data-ack="${before[0].id}"]`).count()).toBe(0);
+    await eventually(() => page.locator(`[data-ack="${before[0].id}"]`).count()).toBe(0);
     const after = (await api("/v1/analytics/alerts?acknowledged=false", { Authorization: `Bearer ${demo.token}` })).body;
     expect(after.map((a: { id: number }) => a.id)).not.toContain(before[0].id);
   });
@@ -122,15 +127,15 @@ describe("the console", () => {
     await page.waitForURL(/country=US/);
     const us = (await api("/api/v1/stats?range=7days&timezone=America/New_York&country=US", { "X-Api-Key": demo.apiKey })).body.data;
     expect(us.summary.clicks).toBeLessThan(all.summary.clicks);
-    await expect.poll(async () => numberIn(await kpi("clicks"))).toBe(us.summary.clicks);
+    await eventually(async () => numberIn(await kpi("clicks"))).toBe(us.summary.clicks);
     const countries = await page.locator('[data-table="by_country"] tbody tr td:first-child').allTextContents();
     expect(countries).toEqual(["US"]);
 
     await page.selectOption('select[name="range"]', "30days");
     await page.waitForURL(/range=30days/);
     const month = (await api("/api/v1/stats?range=30days&timezone=America/New_York&country=US", { "X-Api-Key": demo.apiKey })).body.data;
-    await expect.poll(async () => Number(await page.locator('[data-chart="time_series"]').getAttribute("data-points"))).toBe(month.time_series.length);
-    await expect.poll(async () => numberIn(await kpi("clicks"))).toBe(month.summary.clicks);
+    await eventually(async () => Number(await page.locator('[data-chart="time_series"]').getAttribute("data-points"))).toBe(month.time_series.length);
+    await eventually(async () => numberIn(await kpi("clicks"))).toBe(month.summary.clicks);
     await shot("taprain");
   });
 
@@ -166,11 +171,11 @@ describe("the console", () => {
     await page.click('header nav a:has-text("Settings")');
     await page.waitForSelector('[data-dashboard="settings"]');
     await page.click('[data-action="show-key"]');
-    await expect.poll(() => page.locator('[data-secret="api_key"]').textContent()).toBe(demo.apiKey);
+    await eventually(() => page.locator('[data-secret="api_key"]').textContent()).toBe(demo.apiKey);
 
     await page.click('[data-action="regenerate-key"]');
     await page.click('[data-action="confirm-regenerate"]');
-    await expect.poll(() => page.locator('[data-secret="api_key"]').textContent()).not.toBe(demo.apiKey);
+    await eventually(() => page.locator('[data-secret="api_key"]').textContent()).not.toBe(demo.apiKey);
     const fresh = (await page.locator('[data-secret="api_key"]').textContent()) ?? "";
     expect(fresh).toMatch(/^mg_live_/);
     expect((await api("/api/v1/stats?range=today", { "X-Api-Key": demo.apiKey })).status).toBe(401);
@@ -187,7 +192,7 @@ describe("the console", () => {
 
     const row = page.locator('[data-table="tokens"] tbody tr', { hasText: "looker-sync" });
     await row.locator("[data-revoke]").click();
-    await expect.poll(() => row.textContent()).toMatch(/revoked/);
+    await eventually(() => row.textContent()).toMatch(/revoked/);
     expect((await api("/v1/analytics/overview?range=24h", { Authorization: `Bearer ${token}` })).status).toBe(401);
   });
 

@@ -12,6 +12,8 @@ export interface SeedExample {
   method: "GET" | "POST";
   /** The endpoint path as the document writes it, without host or query (e.g. `/api/analytics/overview/`). */
   path: string;
+  /** The query string of the document's first request to the endpoint before its example; "" when none. */
+  query: string;
   /** The example exactly as printed in the document (numbers such as `10.40` kept). */
   text: string;
   body: unknown;
@@ -46,6 +48,9 @@ function jsonValueAt(text: string): string {
   throw new Error("A JSON example that never closes.");
 }
 
+/** A request URL with a query inside an example (curl): its path and query. */
+const REQUEST_URL = /https?:\/\/[^/\s"']+(\/[^\s"'?]*)\?([^\s"']+)/;
+
 /**
  * Parses one document: an endpoint line (`GET /v1/analytics/geo`, `GET https://taprain.com/api/v1/stats`)
  * names the endpoint; the first `json` block after it is its example.
@@ -53,13 +58,15 @@ function jsonValueAt(text: string): string {
 export function examplesOf(document: string): SeedExample[] {
   const lines = document.split("\n");
   const found: Omit<SeedExample, "family">[] = [];
-  let current: { method: "GET" | "POST"; path: string } | undefined;
+  let current: { method: "GET" | "POST"; path: string; query: string } | undefined;
   lines.forEach((line, index) => {
     const endpoint = /^(GET|POST) (\S+)$/.exec(line.trim());
     if (endpoint) {
-      current = { method: endpoint[1] as "GET" | "POST", path: new URL(endpoint[2], "https://vendor.invalid").pathname };
+      current = { method: endpoint[1] as "GET" | "POST", path: new URL(endpoint[2], "https://vendor.invalid").pathname, query: "" };
       return;
     }
+    const request = REQUEST_URL.exec(line);
+    if (current && current.query === "" && request && request[1] === current.path) current.query = request[2];
     if (line.trim().toLowerCase() !== "json" || !current) return;
     if (found.some((f) => f.method === current?.method && f.path === current.path)) return;
     const text = jsonValueAt(lines.slice(index + 1).join("\n"));

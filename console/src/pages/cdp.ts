@@ -105,7 +105,7 @@ export async function cdpPage(ctx: PageContext): Promise<HTMLElement> {
     .filter((s) => s.trend.length > 0)
     .map((s) => {
       const byDay = new Map(s.trend.map((t) => [t.day, t.count]));
-      return { label: s.name, values: days.map((d) => byDay.get(d) ?? 0) };
+      return { label: s.name, values: days.map((d) => byDay.get(d) ?? null) };
     });
 
   return el(

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { round } from "../../catalog/rounding.ts";
+import { wholeSecondInstant, wholeSecondInstantOrNull } from "../../catalog/wire.ts";
 import { CH, IS_CURRENT, LATEST_MEMBERSHIPS } from "./memberships.ts";
 
 const RATE_WINDOW = 30;
@@ -13,7 +14,7 @@ const syncLog = z.object({
   status: z.string().describe("success or error."),
   user_count: z.number().int().describe("Users sent in this run."),
   error_message: z.string().describe("Empty for a successful run."),
-  synced_at: z.string().describe("When the run finished, ISO-8601 UTC."),
+  synced_at: z.string().describe("When the run finished, ISO-8601 UTC in whole seconds."),
 });
 
 const response = z.array(
@@ -23,7 +24,7 @@ const response = z.array(
     segment_name: z.string().nullable().describe("The segment's name; null when the segment is not known."),
     connector_type: z.string().describe("The destination, e.g. facebook_ads."),
     status: z.string().describe("The activation's state as stored, e.g. active or paused."),
-    last_synced_at: z.string().nullable().describe("ISO-8601 UTC; null if it never synced."),
+    last_synced_at: z.string().nullable().describe("ISO-8601 UTC in whole seconds; null if it never synced."),
     last_error: z.string().describe("The last error reported; empty when none."),
     member_count: z.number().int().describe("Current members of its segment."),
     success_rate: z
@@ -121,8 +122,9 @@ export const activationsEndpoint = defineEndpoint({
     const rows = await ctx.store.query<ActivationRow>(ACTIVATIONS_SQL[ctx.store.dialect], { now: ctx.now.toISOString() });
     return rows.map(({ runs, successes, sync_logs, ...activation }) => ({
       ...activation,
+      last_synced_at: wholeSecondInstantOrNull(activation.last_synced_at),
       success_rate: runs === 0 ? null : round((successes / runs) * 100, 0),
-      sync_logs,
+      sync_logs: sync_logs.map((log) => ({ ...log, synced_at: wholeSecondInstant(log.synced_at) })),
     }));
   },
 });

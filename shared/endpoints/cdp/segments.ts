@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { wholeSecondInstantOrNull } from "../../catalog/wire.ts";
 import { addDays, DAY_MS, LATEST_MEMBERSHIPS, utcDate } from "./memberships.ts";
 
 const TREND_DAYS = 30;
@@ -12,12 +13,12 @@ const response = z.array(
     id: z.number().int().describe("The segment's id."),
     name: z.string(),
     member_count: z.number().int().describe("Current members: joined by now and not left (the latest membership row wins)."),
-    last_computed_at: z.string().nullable().describe("When the segment was last computed, ISO-8601 UTC; null if never."),
+    last_computed_at: z.string().nullable().describe("When the segment was last computed, ISO-8601 UTC in whole seconds; null if never."),
     trend: z
       .array(
         z.object({
-          date: z.string().describe("A UTC day, YYYY-MM-DD."),
-          members: z.number().int().describe("Members at the end of that day (today: now)."),
+          day: z.string().describe("A UTC day, YYYY-MM-DD."),
+          count: z.number().int().describe("Members at the end of that day (today: now)."),
         }),
       )
       .describe(
@@ -62,7 +63,7 @@ const SEGMENTS_SQL = {
   SELECT s.segment_id AS id, s.name,
          max(series.members) FILTER (WHERE series.day = $today::DATE) AS member_count,
          s.last_computed_at,
-         coalesce(list({'date': strftime(series.day, '%Y-%m-%d'), 'members': series.members} ORDER BY series.day)
+         coalesce(list({'day': strftime(series.day, '%Y-%m-%d'), 'count': series.members} ORDER BY series.day)
                     FILTER (WHERE series.day >= s.trend_from), []) AS trend
   FROM segments s JOIN series ON series.segment_id = s.segment_id
   GROUP BY s.segment_id, s.name, s.last_computed_at
@@ -100,7 +101,7 @@ const SEGMENTS_SQL = {
   SELECT s.segment_id AS id, s.name AS name,
          maxIf(series.members, series.day = {today:Date}) AS member_count,
          s.last_computed_at AS last_computed_at,
-         arrayMap(t -> CAST((toString(t.1), t.2), 'Tuple(date String, members Int64)'),
+         arrayMap(t -> CAST((toString(t.1), t.2), 'Tuple(day String, count Int64)'),
                   arraySort(groupArrayIf((series.day, series.members), series.day >= series.trend_from))) AS trend
   FROM segments AS s JOIN series ON series.segment_id = s.segment_id
   GROUP BY s.segment_id, s.name, s.last_computed_at
@@ -115,8 +116,8 @@ function toSegment(row: SegmentRow): SegmentRow {
     id: row.id,
     name: row.name,
     member_count: row.member_count,
-    last_computed_at: row.last_computed_at,
-    trend: row.trend.map((point) => ({ date: point.date, members: point.members })),
+    last_computed_at: wholeSecondInstantOrNull(row.last_computed_at),
+    trend: row.trend.map((point) => ({ day: point.day, count: point.count })),
   };
 }
 

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { NotFound } from "../../errors.ts";
-import { ALERT_COLUMNS, alertSchema, type Alert } from "./alerts.ts";
+import { ALERT_COLUMNS, alertOf, alertSchema, type Alert } from "./alerts.ts";
 
 const params = z.object({ id: z.number().int().describe("The id of the alert to acknowledge (from the alerts list).") });
 
@@ -35,6 +35,6 @@ export const acknowledgeAlertEndpoint = defineEndpoint({
     await ctx.store.exec(acknowledge, { id: p.id });
     const [alert] = await ctx.store.query<Alert>(read, { id: p.id });
     if (!alert) throw new NotFound(`No alert with id ${p.id} in this workspace.`);
-    return alert;
+    return alertOf(alert);
   },
 });

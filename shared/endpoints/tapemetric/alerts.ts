@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { limitParam, offsetParam } from "../../catalog/params.ts";
+import { wholeSecondInstant } from "../../catalog/wire.ts";
 import { SEVERITIES } from "../../store/tables.ts";
 
 const params = z.object({
@@ -19,13 +20,18 @@ export const alertSchema = z.object({
   title: z.string(),
   description: z.string(),
   acknowledged: z.boolean(),
-  created_at: z.string().describe("When it was raised, ISO-8601 UTC."),
+  created_at: z.string().describe("When it was raised, ISO-8601 UTC in whole seconds."),
 });
 
 export type Alert = z.output<typeof alertSchema>;
 
-/** The stored columns of an alert as the API shows them. */
+/** The stored columns of an alert, in the order the API shows them. */
 export const ALERT_COLUMNS = "id, severity, source, title, coalesce(description, '') AS description, acknowledged, created_at";
+
+/** A stored alert as the API shows it: its instant in whole seconds. */
+export function alertOf(row: Alert): Alert {
+  return { ...row, created_at: wholeSecondInstant(row.created_at) };
+}
 
 export const alertsEndpoint = defineEndpoint({
   name: "tapemetric_alerts",
@@ -39,7 +45,7 @@ export const alertsEndpoint = defineEndpoint({
   readOnly: true,
   cacheable: true,
   sheetFunction: "TM_ALERTS",
-  compute(ctx, p) {
+  async compute(ctx, p) {
     const sql = {
       duckdb: `
         SELECT ${ALERT_COLUMNS} FROM tm_alerts
@@ -56,7 +62,7 @@ export const alertsEndpoint = defineEndpoint({
         ORDER BY created_at DESC, id DESC
         LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     };
-    return ctx.store.query<Alert>(
+    const rows = await ctx.store.query<Alert>(
       sql[ctx.store.dialect],
       {
         limit: p.limit,
@@ -65,5 +71,6 @@ export const alertsEndpoint = defineEndpoint({
         ...(p.acknowledged === undefined ? {} : { acknowledged: p.acknowledged }),
       },
     );
+    return rows.map(alertOf);
   },
 });

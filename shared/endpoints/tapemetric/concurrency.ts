@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { addition, wholeSecondInstant } from "../../catalog/wire.ts";
 import { BadParameter } from "../../errors.ts";
 import { isoOf, rangeParam, resolveRange, TM_RANGES, type TmRange } from "./range.ts";
 
@@ -20,16 +21,16 @@ const params = z.object({
 });
 
 const response = z.object({
-  range: z.enum(TM_RANGES),
   interval_minutes: z.number().int().describe("The interval between points, minutes."),
-  peak: z.number().int().describe("The largest point value."),
-  peak_at: z.string().nullable().describe("The earliest point with the peak value, ISO-8601 UTC; null without points."),
   points: z.array(
     z.object({
-      ts: z.string().describe("The instant, ISO-8601 UTC, a multiple of the interval."),
+      ts: z.string().describe("The instant, ISO-8601 UTC in whole seconds, a multiple of the interval."),
       value: z.number().int().describe("Sessions playing at ts: started at or before it and not ended by then."),
     }),
   ),
+  peak: z.number().int().describe("The largest point value."),
+  peak_at: z.string().nullable().describe("The earliest point with the peak value, ISO-8601 UTC in whole seconds; null without points."),
+  range: addition(z.enum(TM_RANGES).describe("The range answered (a Metrigate addition).")),
 });
 
 type Params = z.output<typeof params>;
@@ -143,8 +144,8 @@ export const concurrencyEndpoint = defineEndpoint({
             step_us: step * 1000,
             count: grid.count,
           });
-    const points = rows.map((r) => ({ ts: isoOf(grid.first + r.k * step), value: r.value }));
+    const points = rows.map((r) => ({ ts: wholeSecondInstant(grid.first + r.k * step), value: r.value }));
     const peak = points.reduce<{ ts: string; value: number } | null>((best, point) => (best === null || point.value > best.value ? point : best), null);
-    return { range: p.range, interval_minutes: p.interval, peak: peak?.value ?? 0, peak_at: peak?.ts ?? null, points };
+    return { interval_minutes: p.interval, points, peak: peak?.value ?? 0, peak_at: peak?.ts ?? null, range: p.range };
   },
 });

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { wholeSecondInstant } from "../../catalog/wire.ts";
 import { BadParameter, MetrigateError } from "../../errors.ts";
 import { dayNumber } from "../../time/zoned.ts";
 import { isoOf } from "./range.ts";
@@ -16,7 +17,7 @@ const params = z.object({
 
 const response = z.object({
   url: z.string().describe("Signed link to the Parquet file; no credentials needed while it is valid."),
-  expires_at: z.string().describe("When the link stops working (one hour after the export), ISO-8601 UTC."),
+  expires_at: z.string().describe("When the link stops working (one hour after the export), ISO-8601 UTC in whole seconds."),
   rows: z.number().int().describe("Sessions in the file."),
 });
 
@@ -73,6 +74,6 @@ export const exportEndpoint = defineEndpoint({
       sql: EXPORT_SQL[ctx.store.dialect],
       params: { from: isoOf(dayNumber(p.start) * DAY_MS), to: isoOf((dayNumber(p.end) + 1) * DAY_MS) },
     });
-    return { url: exported.url, expires_at: exported.expiresAt, rows: exported.rows };
+    return { url: exported.url, expires_at: wholeSecondInstant(exported.expiresAt), rows: exported.rows };
   },
 });

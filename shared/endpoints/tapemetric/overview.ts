@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { round } from "../../catalog/rounding.ts";
+import { addition, wholeSecondInstant } from "../../catalog/wire.ts";
 import { isoOf, MONTH_MS, percentChange, percentOf, precedingSpan, rangeParam, resolveRange, TM_RANGES, watchHours } from "./range.ts";
 
 const params = z.object({ range: rangeParam("7d") });
@@ -12,9 +13,6 @@ const delta = (what: string) =>
   z.number().nullable().describe(`Change of ${what} against the preceding period of equal length, in percent (1 decimal); null when that figure was 0.`);
 
 const response = z.object({
-  range: z.enum(TM_RANGES),
-  period_start: z.string().describe("Inclusive start of the range, ISO-8601 UTC."),
-  period_end: z.string().describe("Exclusive end of the range (now), ISO-8601 UTC."),
   monthly_active_users: z.number().int().describe("Distinct users with a session started in the 30 days before the range end."),
   watch_hours: z.number().describe("Watch time of the sessions started in the range, hours, 1 decimal."),
   paid_subscribers: z.number().int().describe("Distinct users with a subscription active at the range end."),
@@ -26,6 +24,9 @@ const response = z.object({
     subs: delta("paid subscribers"),
     revenue: delta("the monthly price of active subscriptions"),
   }),
+  range: addition(z.enum(TM_RANGES).describe("The range answered (a Metrigate addition).")),
+  period_start: addition(z.string().describe("Inclusive start of the range, ISO-8601 UTC, whole seconds (a Metrigate addition).")),
+  period_end: addition(z.string().describe("Exclusive end of the range (now), ISO-8601 UTC, whole seconds (a Metrigate addition).")),
 });
 
 interface Figures {
@@ -139,9 +140,6 @@ export const overviewEndpoint = defineEndpoint({
       scan_start: isoOf(Math.min(before.start, mauStart, mauBeforeStart)),
     });
     return {
-      range: p.range,
-      period_start: isoOf(span.start),
-      period_end: isoOf(span.end),
       monthly_active_users: f.mau,
       watch_hours: watchHours(f.watch),
       paid_subscribers: f.subs,
@@ -153,6 +151,9 @@ export const overviewEndpoint = defineEndpoint({
         subs: percentChange(f.subs_before, f.subs),
         revenue: percentChange(f.revenue_before, f.revenue),
       },
+      range: p.range,
+      period_start: wholeSecondInstant(span.start),
+      period_end: wholeSecondInstant(span.end),
     };
   },
 });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { choiceParam } from "../../catalog/params.ts";
 import { round } from "../../catalog/rounding.ts";
+import { addition } from "../../catalog/wire.ts";
 import { BadParameter } from "../../errors.ts";
 import { dayNumber, isValidTimeZone, offsetSegments } from "../../time/zoned.ts";
 import { resolvePeriod, STATS_RANGES, type Period } from "./period.ts";
@@ -40,6 +41,7 @@ const metrics = {
   epc: z.number().describe("revenue ÷ clicks, 6 decimals; 0 without clicks."),
 };
 const metricsRow = z.object(metrics);
+const granularity = z.enum(["hour", "day"]);
 const filterList = z.array(z.string()).nullable();
 
 const response = z.object({
@@ -47,16 +49,22 @@ const response = z.object({
   meta: z.object({
     range: z.enum(STATS_RANGES),
     timezone: z.string(),
-    granularity: z.enum(["hour", "day"]),
+    granularity,
     period_start: z.string().describe("Inclusive start, ISO-8601 UTC with milliseconds."),
     period_end: z.string().describe("Exclusive end, ISO-8601 UTC with milliseconds (now for open periods)."),
     generated_at: z.string(),
-    filters: z.object({ country: filterList, offer: filterList, source: filterList }),
-    requests_remaining: z.number().int().nullable(),
+    filters: z
+      .object({ country: filterList, offer: filterList, source: filterList })
+      .describe("The filters as given: lists in the order given, country codes upper-cased, duplicates and empty items dropped; null when absent."),
+    requests_remaining: addition(
+      z.number().int().nullable().describe("Requests left in this API key's window after this one; null where no limit applies (a Metrigate addition)."),
+    ),
   }),
   data: z.object({
     summary: metricsRow,
-    time_series: z.array(z.object({ period: z.string().describe("Bucket start in local time."), ...metrics })),
+    time_series: z.array(
+      z.object({ period: z.string().describe("Bucket start in local time."), granularity: granularity.describe("The bucket's length."), ...metrics }),
+    ),
     by_country: z.array(z.object({ country: z.string(), ...metrics })),
     by_source: z.array(z.object({ source: z.string(), ...metrics })),
     by_offer: z.array(z.object({ offer: z.string(), ...metrics })),
@@ -66,18 +74,27 @@ const response = z.object({
 type Params = z.output<typeof params>;
 type Metrics = z.output<typeof metricsRow>;
 
-function splitList(value: string | undefined): string[] | undefined {
+/** A comma-separated filter's items in the order given, without duplicates or empty items; undefined when none. */
+function listItems(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
-  const items = [...new Set(value.split(",").map((v) => v.trim()).filter((v) => v !== ""))].sort();
+  const items = [...new Set(value.split(",").map((v) => v.trim()).filter((v) => v !== ""))];
   return items.length > 0 ? items : undefined;
 }
+
+/** The filters as the request gave them (CONTRACT §10.1); country codes upper-cased. */
+function filtersOf(p: Params): { country: string[] | null; offer: string[] | null; source: string[] | null } {
+  return { country: listItems(p.country?.toUpperCase()) ?? null, offer: listItems(p.offer) ?? null, source: listItems(p.source) ?? null };
+}
+
+/** Sorted, so lists that mean the same thing share one cache entry. */
+const sortedList = (items: string[] | null) => (items === null ? undefined : [...items].sort().join(","));
 
 function normalize(p: Params): Params {
   if (!isValidTimeZone(p.timezone)) {
     throw new BadParameter("timezone", `Unknown time zone "${p.timezone}" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   }
-  const countries = splitList(p.country?.toUpperCase());
-  const bad = countries?.find((c) => !/^[A-Z]{2}$/.test(c));
+  const filters = filtersOf(p);
+  const bad = filters.country?.find((c) => !/^[A-Z]{2}$/.test(c));
   if (bad !== undefined) {
     throw new BadParameter("country", `Invalid country code "${bad}" in 'country': use two-letter ISO 3166-1 codes such as US or GB.`);
   }
@@ -86,10 +103,17 @@ function normalize(p: Params): Params {
     ...p,
     start: custom ? p.start : undefined,
     end: custom ? p.end : undefined,
-    country: countries?.join(","),
-    offer: splitList(p.offer)?.join(","),
-    source: splitList(p.source)?.join(","),
+    country: sortedList(filters.country),
+    offer: sortedList(filters.offer),
+    source: sortedList(filters.source),
   };
+}
+
+type Stats = z.output<typeof response>;
+
+/** A computed (possibly cached) answer with the filters echoed as this request gave them. */
+function echo(body: Stats, p: Params): Stats {
+  return { ...body, meta: { ...body.meta, filters: filtersOf(p) } };
 }
 
 function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
@@ -260,10 +284,10 @@ export const statsEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "STATS",
   normalize,
+  echo,
   async compute(ctx, p) {
     const period = resolvePeriod(p.range, ctx.now.getTime(), p.timezone, { start: p.start, end: p.end });
-    const list = (v: string | undefined) => (v ? v.split(",") : null);
-    const filters = { country: list(p.country), offer: list(p.offer), source: list(p.source) };
+    const filters = filtersOf(p);
     const storedSources = filters.source?.flatMap((s) => (s === DISPLAY_EMPTY.source ? [s, ""] : [s]));
     const rows = await ctx.store.query<GroupRow>(statsStatement(ctx.store.dialect, period, p), {
       start: period.start,
@@ -292,7 +316,7 @@ export const statsEndpoint = defineEndpoint({
         summary: metricsOf(total?.clicks ?? 0, total?.leads ?? 0, total?.revenue ?? 0),
         time_series: period.buckets.map((bucket, i) => {
           const r = perBucket.get(keys[i]);
-          return { period: bucket.label, ...metricsOf(r?.clicks ?? 0, r?.leads ?? 0, r?.revenue ?? 0) };
+          return { period: bucket.label, granularity: period.granularity, ...metricsOf(r?.clicks ?? 0, r?.leads ?? 0, r?.revenue ?? 0) };
         }),
         by_country: byDimension(rows, "country", MASK.country),
         by_source: byDimension(rows, "source", MASK.source),
