@@ -1,4 +1,4 @@
-// Parquet exports (CONTRACT §9.7): query rows written by DuckDB to a file beside the database, handed
+// Parquet exports (CONTRACT §9.7): query rows written by the store's engine to a file beside the database, handed
 // out through signed links that expire after an hour, and opened again only through such a link.
 
 import { randomBytes } from "node:crypto";
