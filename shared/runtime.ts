@@ -10,7 +10,6 @@ import { Engine } from "./engine.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
-import { ClickHouseStore } from "./store/clickhouse.ts";
 import { DuckDbStore } from "./store/duckdb.ts";
 import type { Store } from "./store/store.ts";
 
@@ -35,6 +34,8 @@ export interface Runtime {
 
 export async function openStore(config: Config): Promise<Store> {
   if (config.storeKind === "clickhouse") {
+    // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
+    const { ClickHouseStore } = await import("./store/clickhouse.ts");
     return ClickHouseStore.open({
       url: config.clickhouseUrl,
       user: config.clickhouseUser,
