@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Writable } from "node:stream";
-import { MetrigateError, isMetrigateError } from "../shared/errors.ts";
+import { MetrigateError, RateLimited, isMetrigateError } from "../shared/errors.ts";
 import type { Runtime } from "../shared/runtime.ts";
 import { errorBody, familyOfPath } from "./errors.ts";
 import { registerAuthRoutes } from "./routes/auth.ts";
@@ -14,18 +14,14 @@ import { registerIngestRoutes } from "./routes/ingest.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
 import { registerTaprainKeyRoutes } from "./routes/taprain-keys.ts";
+import { SMALL_BODY_LIMIT } from "./body-limits.ts";
+import { frameworkError, handleClientError, MAX_PARAM_LENGTH, parseJsonBody, unsupportedMediaType } from "./protocol-errors.ts";
+import { redactUrl } from "./redact.ts";
 import { RouteTable } from "./route-table.ts";
 
 export interface AppOptions {
   /** Where JSON logs go (default stdout); `false` silences them. */
   log?: Writable | false;
-  /** Largest accepted request body in bytes (default 64 MiB). */
-  bodyLimit?: number;
-}
-
-/** Strips credentials from a URL before it reaches a log line. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:api_key|token|sig)=)[^&#]*/gi, "$1[redacted]");
 }
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: MetrigateError): FastifyReply {
@@ -35,8 +31,10 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: M
 
 export async function createApp(runtime: Runtime, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: SMALL_BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    clientErrorHandler: handleClientError,
+    frameworkErrors: frameworkError,
     genReqId: () => `req_${randomBytes(8).toString("hex")}`,
     logger:
       options.log === false
@@ -52,17 +50,28 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   });
   const routes = new RouteTable();
 
-  app.addContentTypeParser(["application/x-ndjson", "application/ndjson", "text/plain", "text/csv"], { parseAs: "string" }, (_req, body, done) =>
-    done(null, body),
-  );
-
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(String(body)));
+    } catch (e) {
+      done(e instanceof Error ? e : new Error(String(e)), undefined);
+    }
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isMetrigateError(error)) {
+      if (error instanceof RateLimited && !reply.hasHeader("Retry-After")) reply.header("Retry-After", String(error.retryAfterSeconds));
       if (error.status >= 500) request.log.error({ err: { message: error.message } }, "request failed");
       return sendError(reply, request, error);
     }
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      // The rest of the body is not wanted: closing stops the client from sending it.
+      reply.header("Connection", "close");
       return sendError(reply, request, new MetrigateError("payload_too_large", "The request body is too large."));
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      const ingest = request.url.startsWith("/v1/ingest/");
+      return sendError(reply, request, unsupportedMediaType(request, ingest ? ["application/x-ndjson"] : ["application/json"]));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, request, new MetrigateError("invalid_parameter", `The request is invalid: ${error.message}.`));
@@ -79,6 +88,11 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
       return sendError(reply, request, new MetrigateError("method_not_allowed", `Method ${request.method} is not allowed on ${path}; use ${allowed.join(" or ")}.`));
     }
     return sendError(reply, request, new MetrigateError("not_found", `No such endpoint: ${request.method} ${path}.`));
+  });
+
+  // Nothing here is meant for shared caches: answers are per credential, and some carry credentials.
+  app.addHook("onSend", async (_request, reply) => {
+    if (!reply.hasHeader("Cache-Control")) reply.header("Cache-Control", "no-store");
   });
 
   routes.add("GET", "/healthz");

@@ -3,7 +3,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Accounts, Principal } from "../shared/auth/accounts.ts";
 import type { Family } from "../shared/catalog/define.ts";
-import { Forbidden, Unauthorized } from "../shared/errors.ts";
+import { BadParameter, Forbidden, Unauthorized } from "../shared/errors.ts";
 
 export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -21,6 +21,7 @@ export function authorization(request: FastifyRequest): { scheme: string; value:
 function queryApiKey(request: FastifyRequest): string | undefined {
   const query = request.query as Record<string, unknown> | undefined;
   const value = query?.api_key;
+  if (Array.isArray(value)) throw new BadParameter("api_key", "Parameter 'api_key' was given more than once; send it once.");
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 

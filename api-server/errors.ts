@@ -11,6 +11,9 @@ const TAPEMETRIC_CODES: Record<MetrigateError["kind"], string> = {
   // Tapemetric documents six codes; requests the client has to change report invalid_parameter.
   method_not_allowed: "invalid_parameter",
   payload_too_large: "invalid_parameter",
+  uri_too_long: "invalid_parameter",
+  unsupported_media_type: "invalid_parameter",
+  headers_too_large: "invalid_parameter",
   conflict: "invalid_parameter",
   rate_limited: "rate_limited",
   internal: "internal",

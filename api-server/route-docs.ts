@@ -151,7 +151,8 @@ export const ROUTE_DOCS: Record<string, Operation> = {
   "POST /v1/ingest/{table}": {
     operationId: "ingest",
     summary: "Ingest rows",
-    description: "Stores NDJSON rows (one JSON object per line) in one table; all rows of the request or none. Needs an API key with write scope.",
+    description:
+      "Stores NDJSON rows (one JSON object per line) in one table; all rows of the request or none. The body is streamed, may be gzip-compressed (Content-Encoding: gzip) and may be up to METRIGATE_INGEST_MAX_BYTES (4 GiB by default) after decompression. Needs an API key with write scope.",
     tags: ["ingest"],
     security: [{ apiKeyHeader: [] }, { apiKeyAuthorization: [] }],
     parameters: [{ name: "table", in: "path", required: true, schema: { enum: TABLES.map((t) => t.name) } }],

@@ -2,6 +2,8 @@
 
 const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
+  footprint: () => import("./footprint.ts"),
+  import: () => import("./import.ts"),
   cdp: () => import("./cdp.ts"),
   mcp: () => import("./mcp.ts"),
   tapemetric: () => import("./tapemetric.ts"),

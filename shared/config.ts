@@ -17,6 +17,8 @@ export interface Config {
   cacheTtlSeconds: number;
   /** Origin of links the server hands out (export downloads); unset: the address it listens on. */
   publicUrl: string | undefined;
+  /** Largest `POST /v1/ingest` body, in bytes after any gzip decompression (it is streamed to a temporary file). */
+  ingestMaxBytes: number;
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -45,5 +47,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     cacheTtlSeconds: integer("METRIGATE_CACHE_TTL", env.METRIGATE_CACHE_TTL, 60, 0, 86_400),
     publicUrl: env.METRIGATE_PUBLIC_URL || undefined,
+    ingestMaxBytes: integer("METRIGATE_INGEST_MAX_BYTES", env.METRIGATE_INGEST_MAX_BYTES, 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   };
 }

@@ -67,6 +67,7 @@ export class Engine {
       const hit = cache.get<unknown>(key);
       if (hit !== undefined) return answer(hit, "HIT");
     }
+    const version = cache.dataVersion(workspace.id);
     const ctx: ComputeContext = {
       store: scopedRunner(this.deps.store, workspace.id),
       workspace: { id: workspace.id, plan: workspace.plan },
@@ -75,7 +76,7 @@ export class Engine {
       requestsRemaining,
     };
     const body = await endpoint.compute(ctx, params);
-    if (key) cache.set(key, body);
+    if (key) cache.set(key, body, { workspaceId: workspace.id, version });
     else if (!endpoint.readOnly) cache.invalidateWorkspace(workspace.id);
     return answer(body, "MISS");
   }

@@ -7,6 +7,9 @@ export type ErrorKind =
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
+  | "uri_too_long"
+  | "unsupported_media_type"
+  | "headers_too_large"
   | "rate_limited"
   | "conflict"
   | "internal"
@@ -19,6 +22,9 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  uri_too_long: 414,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
   rate_limited: 429,
   conflict: 409,
   internal: 500,

@@ -1,6 +1,8 @@
 // Wires the core together from a Config: store, accounts, engine, cache, limits, importer.
 
+import { Redis } from "ioredis";
 import { Accounts } from "./auth/accounts.ts";
+import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
 import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { ResultCache } from "./cache/result-cache.ts";
 import type { HostServices } from "./catalog/define.ts";
@@ -28,6 +30,7 @@ export interface Runtime {
   engine: Engine;
   importer: Importer;
   limits: RateLimits;
+  loginThrottle: LoginThrottle;
   exports: ParquetExports;
   close(): Promise<void>;
 }
@@ -53,6 +56,7 @@ export async function createRuntime(
     clock?: Clock;
     sharedLimits?: boolean;
     limitPolicies?: Partial<Record<"jwt" | "api_key", LimitPolicy>>;
+    loginPolicies?: Partial<typeof DEFAULT_LOGIN_POLICIES>;
   } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
@@ -69,6 +73,8 @@ export async function createRuntime(
     redisUrl: options.sharedLimits === false ? undefined : config.redisUrl,
     policies: options.limitPolicies,
   });
+  const throttleRedis = options.sharedLimits === false || !config.redisUrl ? null : new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
+  const loginThrottle = new LoginThrottle({ redis: throttleRedis, policies: options.loginPolicies });
   return {
     config,
     clock,
@@ -80,9 +86,11 @@ export async function createRuntime(
     engine,
     importer,
     limits,
+    loginThrottle,
     exports,
     async close() {
       await limits.close();
+      throttleRedis?.disconnect();
       cache.close();
       await store.close();
       if (accountStore !== store) await accountStore.close();

@@ -87,6 +87,19 @@ describe("metrigate import", () => {
     expect(await countClicks()).toBe(2);
   });
 
+  test("a progress bar (rows, rows/s, ETA) on a terminal; nothing on stderr otherwise", async () => {
+    const file = join(dir, "progress.ndjson");
+    writeFileSync(file, `${JSON.stringify({ click_id: "c1", ts: "2026-03-18T10:00:00Z", country: "US", offer: "Alpha" })}\n`);
+    const quiet = await cli("import", "--workspace", "acme", "tr_clicks", file);
+    expect(quiet.stderr).toBe("");
+    // util-linux `script` runs the command on a pseudo-terminal, as a user at a terminal would.
+    const command = [process.execPath, "bin/metrigate.mjs", "import", "--workspace", "acme", "tr_clicks", file].join(" ");
+    const { stdout } = await run("script", ["-qec", command, "/dev/null"], { env, timeout: 60_000 });
+    expect(stdout).toMatch(/100% \| 1 rows \| [\d,]+ rows\/s \| ETA/);
+    expect(stdout).toContain("Imported 1 rows into tr_clicks of workspace acme.");
+    expect(await countClicks()).toBe(2);
+  }, 120_000);
+
   test("an unknown table or file type is a one-line error", async () => {
     const res = await cli("import", "--workspace", "acme", "clicks", join(dir, "clicks.csv"));
     expect(res.code).toBe(1);

@@ -16,7 +16,8 @@ let server: TestServer;
 let acme: Credentials;
 
 beforeAll(async () => {
-  server = await startTestServer({ now: "2026-03-18T15:30:00Z", log });
+  // Ingest bodies are streamed to disk, so their limit is a setting (default 4 GiB); 64 MiB here.
+  server = await startTestServer({ now: "2026-03-18T15:30:00Z", log, env: { METRIGATE_INGEST_MAX_BYTES: String(64 * 1024 * 1024) } });
   acme = await server.workspace("acme");
   await server.runtime.accounts.createUser("acme", "ana@acme.test", "secret-password-123");
 });

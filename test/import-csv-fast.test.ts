@@ -29,7 +29,7 @@ async function bothPaths(table: string, path: string, text: string): Promise<{ f
   const fastStore = await DuckDbStore.open(":memory:");
   const carefulStore = await DuckDbStore.open(":memory:");
   try {
-    const fast = await fastStore.loadCsvFile({ table: spec, workspaceId: "w", file: path });
+    const fast = await fastStore.loadFile({ table: spec, workspaceId: "w", file: path, format: "csv" });
     await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "csv", text, path) });
     return { fast, fastRows: await stored(fastStore, table), carefulRows: await stored(carefulStore, table) };
   } finally {
@@ -91,7 +91,7 @@ describe("CSV fast path", () => {
       const store = await DuckDbStore.open(":memory:");
       try {
         const path = file("doubtful.csv", `conversion_id,click_id,ts,country,offer,source,revenue\nv0,,2026-03-18T09:00:00Z,US,O,,1\n${row}\n`);
-        expect(await store.loadCsvFile({ table: tableSpec("tr_conversions"), workspaceId: "w", file: path })).toBeUndefined();
+        expect(await store.loadFile({ table: tableSpec("tr_conversions"), workspaceId: "w", file: path, format: "csv" })).toBeUndefined();
         expect(await stored(store, "tr_conversions")).toEqual([]);
       } finally {
         await store.close();
@@ -105,11 +105,69 @@ describe("CSV fast path", () => {
       const spec = tableSpec("tr_clicks");
       const unknown = file("unknown.csv", "click_id,ts,offer,colour\nc1,2026-03-18T10:00:00Z,O,red\n");
       const missing = file("missing.csv", "click_id,offer\nc1,O\n");
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: unknown })).toBeUndefined();
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: missing })).toBeUndefined();
-      expect(await store.loadCsvFile({ table: spec, workspaceId: "w", file: join(dir, "absent.csv") })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: unknown, format: "csv" })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: missing, format: "csv" })).toBeUndefined();
+      expect(await store.loadFile({ table: spec, workspaceId: "w", file: join(dir, "absent.csv"), format: "csv" })).toBeUndefined();
     } finally {
       await store.close();
     }
   });
+});
+
+describe("NDJSON fast path", () => {
+  const session = {
+    session_id: "s1",
+    user_id: "u \"quoted\" é 😀",
+    content_id: "c\\1",
+    device: "tv",
+    region: "Kerala",
+    pop: "ap-south-1",
+    started_at: "2026-03-18T10:00:00Z",
+    ended_at: null,
+    watch_seconds: 12.5,
+    completed: true,
+  };
+  const rows = [
+    session,
+    { ...session, session_id: "s2", ended_at: "2026-03-18 10:30:00.125", watch_seconds: 0, completed: false, rebuffer_seconds: 3 },
+    { ...session, session_id: "s3", ended_at: "", rebuffer_seconds: null },
+  ];
+
+  test("a plainly valid file is stored by the engine, exactly as row-by-row validation stores it", async () => {
+    const spec = tableSpec("tm_sessions");
+    const text = rows.map((r) => JSON.stringify(r)).join("\n");
+    const path = file("sessions.ndjson", text);
+    const fastStore = await DuckDbStore.open(":memory:");
+    const carefulStore = await DuckDbStore.open(":memory:");
+    try {
+      expect(await fastStore.loadFile({ table: spec, workspaceId: "w", file: path, format: "ndjson" })).toBe(3);
+      await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "ndjson", text, path) });
+      const fastRows = await stored(fastStore, "tm_sessions");
+      expect(fastRows).toEqual(await stored(carefulStore, "tm_sessions"));
+      expect(fastRows).toEqual(expect.arrayContaining([expect.objectContaining({ session_id: "s1", user_id: 'u "quoted" é 😀', content_id: "c\\1", rebuffer_seconds: 0 })]));
+    } finally {
+      await fastStore.close();
+      await carefulStore.close();
+    }
+  });
+
+  const doubtful: Record<string, Record<string, unknown>> = {
+    "a number given as text": { watch_seconds: "12" },
+    "a boolean given as text": { completed: "true" },
+    "an id given as a number": { session_id: 7 },
+    "an instant with an offset": { started_at: "2026-03-18T10:00:00+05:30" },
+    "an unknown key after the first lines": { colour: "red" },
+  };
+  for (const [what, change] of Object.entries(doubtful)) {
+    test(`${what}: the engine stores nothing and declines`, async () => {
+      const store = await DuckDbStore.open(":memory:");
+      try {
+        const path = file("doubtful.ndjson", [session, { ...session, session_id: "s9", ...change }].map((r) => JSON.stringify(r)).join("\n"));
+        expect(await store.loadFile({ table: tableSpec("tm_sessions"), workspaceId: "w", file: path, format: "ndjson" })).toBeUndefined();
+        expect(await stored(store, "tm_sessions")).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });

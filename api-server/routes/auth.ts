@@ -9,7 +9,7 @@ export function registerAuthRoutes(app: FastifyInstance, runtime: Runtime, route
   routes.add("POST", "/v1/auth/login");
   app.post("/v1/auth/login", async (request) => {
     const body = (request.body ?? {}) as { email?: unknown; password?: unknown };
-    const issued = await runtime.accounts.login(body.email, body.password);
+    const issued = await runtime.loginThrottle.attempt(body.email, request.ip, () => runtime.accounts.login(body.email, body.password));
     return { token: issued.token, token_type: "Bearer", expires_at: wholeSecondInstant(issued.expiresAt.getTime()) };
   });
 }

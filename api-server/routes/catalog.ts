@@ -1,11 +1,13 @@
 // One route per catalog endpoint: authenticate for the family, count the request, run it in the engine.
 
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Principal } from "../../shared/auth/accounts.ts";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { CATALOG } from "../../shared/catalog/index.ts";
 import { coerceQuery } from "../../shared/catalog/params.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authenticate } from "../credentials.ts";
+import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
 import { applyRateLimit } from "../rate-limit.ts";
 import type { RouteTable } from "../route-table.ts";
 
@@ -22,11 +24,17 @@ export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): R
 export function registerCatalogRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   for (const endpoint of CATALOG) {
     routes.add(endpoint.method, endpoint.path);
+    // The credential is checked before the body is read, so unknown callers never get a large body buffered.
+    const principals = new WeakMap<FastifyRequest, Principal>();
     app.route({
       method: endpoint.method,
       url: endpoint.path,
+      bodyLimit: AUTHENTICATED_BODY_LIMIT,
+      onRequest: async (request) => {
+        principals.set(request, await authenticate(runtime.accounts, request, endpoint.family));
+      },
       handler: async (request, reply) => {
-        const principal = await authenticate(runtime.accounts, request, endpoint.family);
+        const principal = principals.get(request) ?? (await authenticate(runtime.accounts, request, endpoint.family));
         const limit = await applyRateLimit(runtime.limits, principal, reply);
         const result = await runtime.engine.run(endpoint, principal.workspace, requestParams(endpoint, request), limit.remaining);
         reply.header("X-Cache", result.cache);

@@ -133,7 +133,7 @@ export function registerConsoleRoutes(app: FastifyInstance, runtime: Runtime, ro
   routes.add("POST", "/console/api/api-key/regenerate");
   app.post("/console/api/api-key/regenerate", async (request, reply) => {
     const session = await sessionFor(request, reply);
-    return { api_key: await accounts.regenerateApiKey(session.workspaceId) };
+    return { api_key: await accounts.regenerateApiKey(session.workspaceId, session.value) };
   });
 
   routes.add("GET", "/console/api/tokens");

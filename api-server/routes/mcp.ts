@@ -9,6 +9,7 @@ import type { Accounts } from "../../shared/auth/accounts.ts";
 import { Forbidden, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authorization, header } from "../credentials.ts";
+import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
 import type { RouteTable } from "../route-table.ts";
 
 /**
@@ -35,8 +36,13 @@ async function mcpCaller(accounts: Accounts, request: FastifyRequest): Promise<L
 
 export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   routes.add("POST", "/mcp");
-  app.post("/mcp", async (request, reply) => {
-    const caller = await mcpCaller(runtime.accounts, request);
+  // Credentials are checked before the body is read: unknown callers never get a large body buffered.
+  const callers = new WeakMap<FastifyRequest, LocalCaller>();
+  const onRequest = async (request: FastifyRequest) => {
+    callers.set(request, await mcpCaller(runtime.accounts, request));
+  };
+  app.post("/mcp", { bodyLimit: AUTHENTICATED_BODY_LIMIT, onRequest }, async (request, reply) => {
+    const caller = callers.get(request) ?? (await mcpCaller(runtime.accounts, request));
     const server = createServer({
       backend: localBackend(runtime, caller),
       logError: (message) => request.log.error({ err: { message } }, "mcp tool failed"),

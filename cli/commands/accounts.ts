@@ -3,6 +3,7 @@
 import { PLANS, SCOPES, type Plan, type Scope } from "../../shared/auth/accounts.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
 import { withRuntime } from "../open.ts";
+import { readSecret } from "../secret-input.ts";
 
 function oneOf<T extends string>(name: string, value: string | boolean | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -47,13 +48,14 @@ export const workspaceResume = suspension(false);
 
 export const userCreate: Command = {
   words: ["user", "create"],
-  usage: "user create --workspace W --email E --password P",
-  summary: "Create a user who logs in with email and password.",
+  usage: "user create --workspace W --email E  (password: METRIGATE_PASSWORD, prompt or stdin)",
+  summary: "Create a user. The password is read from METRIGATE_PASSWORD, a hidden prompt or standard input; --password P also works but shows in ps and shell history.",
   options: { workspace: { type: "string" }, email: { type: "string" }, password: { type: "string" } },
   run: (ctx) =>
     withRuntime(ctx.env, async ({ accounts }) => {
       const workspace = requireString(ctx.values, "workspace");
-      const user = await accounts.createUser(workspace, requireString(ctx.values, "email"), requireString(ctx.values, "password"));
+      const email = requireString(ctx.values, "email");
+      const user = await accounts.createUser(workspace, email, await readSecret(ctx, "password", "METRIGATE_PASSWORD"));
       ctx.print(`Created user ${user.email} in workspace ${workspace}.`, { workspace, email: user.email });
       return 0;
     }),

@@ -1,9 +1,9 @@
 // Operator commands for data: deterministic demo data and file imports (CONTRACT §3, §8).
 
-import { readFile } from "node:fs/promises";
 import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
 import { withRuntime } from "../open.ts";
+import { progressBar } from "../progress.ts";
 
 export const seed: Command = {
   words: ["seed"],
@@ -16,7 +16,12 @@ export const seed: Command = {
       const scale = ctx.values.scale === undefined ? DEFAULT_SCALE : Number(ctx.values.scale);
       if (!Number.isInteger(scale) || scale < 1 || scale > 100_000_000) throw new UsageError("--scale must be a whole number from 1 to 100000000.");
       const started = Date.now();
-      await seedWorkspace(runtime, { workspaceId, scale, nowMs: runtime.clock.now().getTime() });
+      const bar = progressBar(ctx);
+      try {
+        await seedWorkspace(runtime, { workspaceId, scale, nowMs: runtime.clock.now().getTime(), onProgress: bar?.update });
+      } finally {
+        bar?.stop();
+      }
       const seconds = (Date.now() - started) / 1000;
       ctx.print(`Seeded workspace ${workspaceId} at scale ${scale} in ${seconds.toFixed(1)} s.`, { workspace: workspaceId, scale, seconds });
       return 0;
@@ -26,20 +31,20 @@ export const seed: Command = {
 export const importFile: Command = {
   words: ["import"],
   usage: "import --workspace W <table> <file>",
-  summary: "Import an NDJSON (.ndjson, .jsonl) or CSV file into one table, all or nothing.",
+  summary: "Import an NDJSON (.ndjson, .jsonl) or CSV file, gzip-compressed (.gz) or not, into one table, all or nothing.",
   positionals: 2,
   options: { workspace: { type: "string" } },
   run: (ctx) =>
     withRuntime(ctx.env, async ({ importer }) => {
       const workspace = requireString(ctx.values, "workspace");
       const [table, file] = ctx.positionals;
-      const rows = await importer.importFile(workspace, table, file, async () => {
-        try {
-          return await readFile(file, "utf8");
-        } catch (e) {
-          throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`);
-        }
-      });
+      const bar = progressBar(ctx);
+      let rows: number;
+      try {
+        rows = await importer.importFile(workspace, table, file, { onProgress: bar?.update });
+      } finally {
+        bar?.stop();
+      }
       ctx.print(`Imported ${rows} rows into ${table} of workspace ${workspace}.`, { workspace, table, rows });
       return 0;
     }),

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import NodeCache from "node-cache";
 import type { Clock } from "../clock.ts";
-import { InvalidInput, NotFound, Unauthorized } from "../errors.ts";
+import { Forbidden, InvalidInput, NotFound, Unauthorized } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { constantTimeEqual, decrypt, encrypt, hmacHex, type Keys } from "./secrets.ts";
@@ -32,6 +32,8 @@ export interface Principal {
 }
 
 export const API_KEY_PREFIX = "mg_live_";
+const SESSION_PREFIX = "mg_sess_";
+export const SESSION_SECONDS = 8 * 3600;
 export const USER_TOKEN_SECONDS = 24 * 3600;
 export const SERVICE_TOKEN_SECONDS = 90 * 24 * 3600;
 const JWT_ALGORITHM = "HS256";
@@ -125,6 +127,7 @@ export class Accounts {
   async setSuspended(id: string, suspended: boolean): Promise<Workspace> {
     await this.requireWorkspace(id);
     await this.store.exec("UPDATE mg_workspaces SET suspended = $suspended WHERE id = $id", { id, suspended });
+    if (suspended) await this.endSessions(id);
     this.lookups.flushAll();
     return this.requireWorkspace(id);
   }
@@ -160,6 +163,7 @@ export class Accounts {
 
   async login(email: unknown, password: unknown): Promise<IssuedToken> {
     const { workspace, email: subject } = await this.authenticateUser(email, password);
+    if (workspace.suspended) throw new Forbidden(`Workspace "${workspace.id}" is suspended.`);
     return this.issueToken(workspace.id, subject, "user", USER_TOKEN_SECONDS);
   }
 
@@ -257,13 +261,13 @@ export class Accounts {
     };
   }
 
-  async createApiKey(workspaceId: string, scope: Scope = "read"): Promise<string> {
+  async createApiKey(workspaceId: string, scope: Scope = "read", options: { shown?: boolean } = {}): Promise<string> {
     await this.requireWorkspace(workspaceId);
     if (!SCOPES.includes(scope)) throw new InvalidInput(`Scope must be one of ${SCOPES.join(", ")}.`);
     const key = API_KEY_PREFIX + randomBytes(24).toString("base64url");
     await this.store.exec(
-      `INSERT INTO mg_api_keys (digest, workspace_id, scope, encrypted, prefix, created_at)
-       VALUES ($digest, $ws, $scope, $encrypted, $prefix, $now::TIMESTAMP)`,
+      `INSERT INTO mg_api_keys (digest, workspace_id, scope, encrypted, prefix, created_at, shown)
+       VALUES ($digest, $ws, $scope, $encrypted, $prefix, $now::TIMESTAMP, $shown)`,
       {
         digest: hmacHex(this.keys.digest, key),
         ws: workspaceId,
@@ -271,6 +275,7 @@ export class Accounts {
         encrypted: encrypt(this.keys.encryption, key),
         prefix: key.slice(0, API_KEY_PREFIX.length + 4),
         now: this.nowIso(),
+        shown: options.shown === true,
       },
     );
     return key;
@@ -297,24 +302,77 @@ export class Accounts {
     };
   }
 
-  /** The workspace's current read key (created when there is none), shown again from its encrypted copy. */
+  /**
+   * The workspace's shown key: the read key marked for the key-management routes. A workspace without
+   * one gets its newest read key marked (so keys made before the mark existed keep being shown), or a new key.
+   */
   async currentApiKey(workspaceId: string): Promise<string> {
-    const rows = await this.store.query<{ encrypted: string }>(
-      `SELECT encrypted FROM mg_api_keys WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL
-       ORDER BY created_at DESC LIMIT 1`,
+    const shown = await this.shownKey(workspaceId);
+    if (shown) return shown;
+    await this.store.exec(
+      `UPDATE mg_api_keys SET shown = true WHERE digest = (
+         SELECT digest FROM mg_api_keys WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL
+         ORDER BY created_at DESC, digest LIMIT 1)`,
       { ws: workspaceId },
     );
-    if (rows[0]) return decrypt(this.keys.encryption, rows[0].encrypted);
-    return this.createApiKey(workspaceId, "read");
+    return (await this.shownKey(workspaceId)) ?? this.createApiKey(workspaceId, "read", { shown: true });
   }
 
-  /** Revokes every read key of the workspace and returns a new one; the old keys fail at once. */
-  async regenerateApiKey(workspaceId: string): Promise<string> {
+  private async shownKey(workspaceId: string): Promise<string | undefined> {
+    const rows = await this.store.query<{ encrypted: string }>(
+      "SELECT encrypted FROM mg_api_keys WHERE workspace_id = $ws AND shown AND revoked_at IS NULL LIMIT 1",
+      { ws: workspaceId },
+    );
+    return rows[0] ? decrypt(this.keys.encryption, rows[0].encrypted) : undefined;
+  }
+
+  /**
+   * Revokes the shown key (only that one: keys from `key create` keep working) and shows a new one.
+   * Every session of the workspace ends except `keepSession`, the one that asked.
+   */
+  async regenerateApiKey(workspaceId: string, keepSession?: string): Promise<string> {
+    await this.currentApiKey(workspaceId);
     await this.store.exec(
-      "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL",
+      "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP, shown = false WHERE workspace_id = $ws AND shown AND revoked_at IS NULL",
       { ws: workspaceId, now: this.nowIso() },
     );
+    await this.endSessions(workspaceId, keepSession);
     this.lookups.flushAll();
-    return this.createApiKey(workspaceId, "read");
+    return this.createApiKey(workspaceId, "read", { shown: true });
+  }
+
+  /** A key-management session for a signed-in user: a random cookie value, stored only as its digest. */
+  async startSession(workspaceId: string, email: string): Promise<{ value: string; expiresAt: Date }> {
+    const value = SESSION_PREFIX + randomBytes(32).toString("base64url");
+    const expiresAt = new Date(this.clock.now().getTime() + SESSION_SECONDS * 1000);
+    await this.store.exec("DELETE FROM mg_sessions WHERE expires_at <= $now::TIMESTAMP", { now: this.nowIso() });
+    await this.store.exec(
+      `INSERT INTO mg_sessions (digest, workspace_id, email, created_at, expires_at)
+       VALUES ($digest, $ws, $email, $now::TIMESTAMP, $expires::TIMESTAMP)`,
+      { digest: hmacHex(this.keys.digest, value), ws: workspaceId, email, now: this.nowIso(), expires: expiresAt.toISOString() },
+    );
+    return { value, expiresAt };
+  }
+
+  /** The live session a cookie value names, or undefined (unknown, ended or expired). */
+  async findSession(value: string): Promise<{ workspaceId: string; email: string } | undefined> {
+    if (!value.startsWith(SESSION_PREFIX) || value.length > 200) return undefined;
+    const rows = await this.store.query<{ workspace_id: string; email: string }>(
+      "SELECT workspace_id, email FROM mg_sessions WHERE digest = $digest AND expires_at > $now::TIMESTAMP",
+      { digest: hmacHex(this.keys.digest, value), now: this.nowIso() },
+    );
+    return rows[0] ? { workspaceId: rows[0].workspace_id, email: rows[0].email } : undefined;
+  }
+
+  async endSession(value: string): Promise<void> {
+    await this.store.exec("DELETE FROM mg_sessions WHERE digest = $digest", { digest: hmacHex(this.keys.digest, value) });
+  }
+
+  /** Ends every session of a workspace but `keep` (its key was regenerated, or it was suspended). */
+  async endSessions(workspaceId: string, keep?: string): Promise<void> {
+    await this.store.exec("DELETE FROM mg_sessions WHERE workspace_id = $ws AND digest <> $keep", {
+      ws: workspaceId,
+      keep: keep ? hmacHex(this.keys.digest, keep) : "",
+    });
   }
 }

@@ -16,6 +16,8 @@ export function stableJson(value: unknown): string {
 
 export class ResultCache {
   private readonly cache: NodeCache | null;
+  /** Per workspace, how many times its data changed: an answer computed under an older count is stale. */
+  private readonly dataVersions = new Map<string, number>();
 
   /** ttlSeconds 0 disables caching. Values are shared, never cloned: treat them as immutable. */
   constructor(ttlSeconds: number) {
@@ -34,12 +36,23 @@ export class ResultCache {
     return this.cache?.get<T>(key);
   }
 
-  set(key: string, value: unknown): void {
+  /** The workspace's data version; take it before computing an answer that may be cached. */
+  dataVersion(workspaceId: string): number {
+    return this.dataVersions.get(workspaceId) ?? 0;
+  }
+
+  /**
+   * Stores an answer unless the workspace's data changed since `version` was taken: a computation that
+   * started before an ingest committed and finished after it would otherwise outlive the invalidation.
+   */
+  set(key: string, value: unknown, takenAt?: { workspaceId: string; version: number }): void {
+    if (takenAt && this.dataVersion(takenAt.workspaceId) !== takenAt.version) return;
     this.cache?.set(key, value);
   }
 
   /** Drops every entry of one workspace (after an import or ingest). */
   invalidateWorkspace(workspaceId: string): number {
+    this.dataVersions.set(workspaceId, this.dataVersion(workspaceId) + 1);
     if (!this.cache) return 0;
     const prefix = `${workspaceId}\u0000`;
     return this.cache.del(this.cache.keys().filter((k) => k.startsWith(prefix)));

@@ -3,6 +3,24 @@
 
 import { z } from "zod";
 import { BadParameter } from "../errors.ts";
+import { dayNumber } from "../time/zoned.ts";
+
+/**
+ * Dates a request may name. Every zone's local day then lies inside what both engines store (DuckDB
+ * timestamps, ClickHouse DateTime from 1970 to 2106) with a margin for the ±14 h of zone offsets.
+ */
+export const FIRST_SUPPORTED_DATE = "1971-01-01";
+export const LAST_SUPPORTED_DATE = "2099-12-31";
+
+/** A `YYYY-MM-DD` parameter as days since 1970-01-01; a 400 naming it when not a real, supported date. */
+export function supportedDay(name: string, value: string): number {
+  const day = dayNumber(value);
+  if (Number.isNaN(day)) throw new BadParameter(name, `Parameter '${name}' must be a real date in YYYY-MM-DD form (got ${JSON.stringify(value)}).`);
+  if (value < FIRST_SUPPORTED_DATE || value > LAST_SUPPORTED_DATE) {
+    throw new BadParameter(name, `Parameter '${name}' must be a date from ${FIRST_SUPPORTED_DATE} to ${LAST_SUPPORTED_DATE} (got ${JSON.stringify(value)}).`);
+  }
+  return day;
+}
 
 export function limitParam(defaultValue: number) {
   return z
@@ -60,7 +78,9 @@ export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>)
     if (value === undefined || value === "") continue;
     if (typeof value === "string") {
       const type = baseTypeName(field as AnyZod);
-      if (type === "number" && /^-?\d+(\.\d+)?$/.test(value.trim())) value = Number(value);
+      const number = Number(value.trim());
+      // Out-of-range spellings (1e309) stay text, so the 400 quotes them as typed.
+      if (type === "number" && /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(value.trim()) && Number.isFinite(number)) value = number;
       else if (type === "boolean" && /^(true|false)$/i.test(value.trim())) value = value.trim().toLowerCase() === "true";
     }
     out[name] = value;
@@ -69,7 +89,10 @@ export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>)
 }
 
 function describeValue(value: unknown): string {
-  return value === undefined ? "nothing" : JSON.stringify(value);
+  if (value === undefined) return "nothing";
+  // JSON has no spelling for Infinity (JSON.parse turns 1e309 into it); JSON.stringify would say null.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  return JSON.stringify(value);
 }
 
 /** One clear sentence for the first problem zod found, naming the parameter and what it allows. */
@@ -101,6 +124,9 @@ export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unkn
 export function parseParams<S extends z.ZodObject>(schema: S, input: Record<string, unknown>): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const { parameter, message } = issueMessage(result.error.issues[0], input);
+  const { issues } = result.error;
+  // zod reports an integer beyond 2^53 against the safe-integer bound first; the field's own bound is the true one.
+  const issue = issues.find((i) => !(i.code === "too_big" && i.origin === "int")) ?? issues[0];
+  const { parameter, message } = issueMessage(issue, input);
   throw new BadParameter(parameter, message);
 }

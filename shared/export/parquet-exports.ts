@@ -2,7 +2,7 @@
 // out through signed links that expire after an hour, and opened again only through such a link.
 
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +72,9 @@ export class ParquetExports {
     const { store, key, clock } = this.deps;
     if (!WORKSPACE_PARAMETER.test(sql)) throw new MetrigateError("internal", "An export without a workspace filter was refused.");
     const folder = join(this.deps.dir, workspaceId);
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    // Folders made by earlier versions were world-readable.
+    for (const dir of [this.deps.dir, folder]) chmodSync(dir, 0o700);
     await removeStaleFiles(folder);
     const file = `${randomBytes(16).toString("hex")}.parquet`;
     const rows = await store.copyToParquet(sql, { ...params, ws: workspaceId }, join(folder, file));

@@ -7,6 +7,12 @@ import { dayNumber } from "../time/zoned.ts";
 
 export class RowError extends Error {}
 
+const MAX_OFFSET_MINUTES = 18 * 60;
+/** A number written as text: optional minus, digits, optional fraction and exponent; no spaces, hex or signs elsewhere. */
+const NUMBER_TEXT = /^-?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+/** A UTF-16 surrogate without its partner (JSON's "\ud800"); with the u flag a proper pair never matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 /** ISO-8601 instant → epoch milliseconds; UTC when no offset is given. */
@@ -22,7 +28,10 @@ export function parseInstant(text: string): number | undefined {
   if (zone && zone.toUpperCase() !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
-    offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+    const [offsetHours, offsetMins] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+    // Real offsets lie within ±14:00; ±18:00 is ISO-8601's (and java.time's) outer bound.
+    if (offsetMins > 59 || offsetHours * 60 + offsetMins > MAX_OFFSET_MINUTES) return undefined;
+    offsetMinutes = sign * (offsetHours * 60 + offsetMins);
   }
   const utc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), hour, minute, second) + Math.floor(fraction);
   return utc - offsetMinutes * 60_000;
@@ -40,6 +49,7 @@ function convert(column: ColumnSpec, raw: unknown): Cell {
     case "string": {
       if (typeof raw !== "string" && typeof raw !== "number") throw new RowError(`column "${column.name}" must be text, got ${describe(raw)}`);
       let text = String(raw);
+      if (LONE_SURROGATE.test(text)) throw new RowError(`column "${column.name}" is not valid Unicode text (a lone UTF-16 surrogate)`);
       if (column.country) {
         text = text.trim().toUpperCase();
         if (!/^[A-Z]{2}$/.test(text)) throw new RowError(`column "${column.name}" must be a two-letter country code, got ${describe(raw)}`);
@@ -51,9 +61,14 @@ function convert(column: ColumnSpec, raw: unknown): Cell {
     }
     case "integer":
     case "number": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && NUMBER_TEXT.test(raw) ? Number(raw) : Number.NaN;
       if (!Number.isFinite(n)) throw new RowError(`column "${column.name}" must be a number, got ${describe(raw)}`);
       if (column.type === "integer" && !Number.isInteger(n)) throw new RowError(`column "${column.name}" must be a whole number, got ${describe(raw)}`);
+      if (column.type === "integer" && !Number.isSafeInteger(n)) {
+        // A JSON number this large has already lost digits, so only text is echoed back.
+        const got = typeof raw === "string" ? `, got ${describe(raw)}` : "";
+        throw new RowError(`column "${column.name}" must be a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}${got}`);
+      }
       if (column.min !== undefined && n < column.min) throw new RowError(`column "${column.name}" must be ≥ ${column.min}, got ${describe(raw)}`);
       return n;
     }

@@ -1,6 +1,7 @@
 // Inbound rate limits (CONTRACT §5) with Bottleneck: one limiter per credential whose reservoir is the
-// window's quota, refreshed every window; highWater 0 + OVERFLOW drops an over-quota request at once.
-// With a Redis URL the limiters live in Redis, shared by every server process.
+// window's quota, refreshed every window, and one per workspace (a ceiling that new credentials do not
+// multiply). A request takes one unit with an atomic reservoir decrement, whose result is that request's
+// own remaining count. With a Redis URL the limiters live in Redis, shared by every server process.
 
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
@@ -12,12 +13,19 @@ export interface LimitPolicy {
   name: string;
   quota: number;
   windowMs: number;
+  /** Requests of all this kind's credentials of one workspace per window; unset: no workspace ceiling. */
+  workspaceQuota?: number;
 }
 
 export const DEFAULT_POLICIES: Record<Principal["kind"], LimitPolicy> = {
-  jwt: { name: "token", quota: 300, windowMs: 60_000 },
-  api_key: { name: "key", quota: 600, windowMs: 3_600_000 },
+  jwt: { name: "token", quota: 300, windowMs: 60_000, workspaceQuota: 600 },
+  api_key: { name: "key", quota: 600, windowMs: 3_600_000, workspaceQuota: 1200 },
 };
+
+/** The workspace ceiling that goes with a per-credential policy, if it has one. */
+function workspacePolicy(policy: LimitPolicy): LimitPolicy | null {
+  return policy.workspaceQuota === undefined ? null : { name: `workspace-${policy.name}`, quota: policy.workspaceQuota, windowMs: policy.windowMs };
+}
 
 export interface LimitState {
   policy: LimitPolicy;
@@ -60,16 +68,25 @@ interface Tracked {
   created: Map<string, number>;
 }
 
+/**
+ * Bottleneck's in-process Group drops a limiter whose last *scheduled job* is older than its timeout; we
+ * take units with incrementReservoir, which does not count as activity, so a used limiter is marked
+ * active by hand (the Redis datastore refreshes its keys' expiry on every increment by itself).
+ */
+function markActive(limiter: Bottleneck): void {
+  const store = (limiter as unknown as { _store?: { _nextRequest?: number } })._store;
+  if (store && typeof store._nextRequest === "number") store._nextRequest = Math.max(store._nextRequest, Date.now());
+}
+
 export class RateLimits {
-  private readonly groups: Record<Principal["kind"], Tracked>;
+  private readonly groups: Record<Principal["kind"], { credential: Tracked; workspace: Tracked | null }>;
   private readonly connection: Bottleneck.IORedisConnection | null;
   private readonly redis: Redis | null;
 
   constructor(options: { redisUrl?: string; policies?: Partial<Record<Principal["kind"], LimitPolicy>> } = {}) {
     this.redis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 2 }) : null;
     this.connection = this.redis ? new Bottleneck.IORedisConnection({ client: this.redis }) : null;
-    const make = (kind: Principal["kind"]): Tracked => {
-      const policy = options.policies?.[kind] ?? DEFAULT_POLICIES[kind];
+    const make = (policy: LimitPolicy): Tracked => {
       const group = new Bottleneck.Group({
         id: `metrigate-${policy.name}-${policy.quota}-${policy.windowMs}`,
         reservoir: policy.quota,
@@ -88,34 +105,56 @@ export class RateLimits {
       });
       return { group, policy, created };
     };
-    this.groups = { jwt: make("jwt"), api_key: make("api_key") };
+    const pair = (kind: Principal["kind"]) => {
+      const policy = options.policies?.[kind] ?? DEFAULT_POLICIES[kind];
+      const ceiling = workspacePolicy(policy);
+      return { credential: make(policy), workspace: ceiling ? make(ceiling) : null };
+    };
+    this.groups = { jwt: pair("jwt"), api_key: pair("api_key") };
   }
 
-  /** Counts one request of the credential; throws RateLimited (with Retry-After) when over the quota. */
+  /**
+   * Counts one request against the credential's quota and its workspace's ceiling; throws RateLimited
+   * (with Retry-After) when either is spent. The state returned is the tighter of the two.
+   */
   async consume(principal: Principal): Promise<LimitState> {
-    const tracked = this.groups[principal.kind];
-    const key = principal.credentialId;
-    const limiter = tracked.group.key(key);
-    let accepted = true;
-    try {
-      await limiter.schedule(() => Promise.resolve());
-    } catch (e) {
-      if (!(e instanceof Bottleneck.BottleneckError)) throw e;
-      accepted = false;
+    const { credential, workspace } = this.groups[principal.kind];
+    const own = await this.take(credential, principal.credentialId);
+    if (!own.accepted) throw new RateLimitExceeded(own.state);
+    if (!workspace) return own.state;
+    const shared = await this.take(workspace, principal.workspace.id);
+    if (!shared.accepted) {
+      // Not served, so not counted against the credential either.
+      await credential.group.key(principal.credentialId).incrementReservoir(1);
+      throw new RateLimitExceeded(shared.state);
     }
-    const remaining = Math.max(0, (await limiter.currentReservoir()) ?? 0);
-    const windowEnd = await this.windowEnd(tracked, key);
-    const { windowMs } = tracked.policy;
-    const untilEnd = windowEnd - Date.now();
+    return shared.state.remaining < own.state.remaining ? shared.state : own.state;
+  }
+
+  /**
+   * One unit from a limiter's reservoir. The decrement is atomic in both datastores, so its result is
+   * exactly this request's remaining count, however many requests run at once; a refused request puts
+   * its unit back.
+   */
+  private async take(tracked: Tracked, key: string): Promise<{ accepted: boolean; state: LimitState }> {
+    const limiter = tracked.group.key(key);
+    const { quota, windowMs } = tracked.policy;
+    let left = (await limiter.incrementReservoir(-1)) ?? 0;
+    // Bottleneck's Redis script refreshes an elapsed window after applying the increment, which then
+    // reads as a full reservoir: take this request's unit from the new window.
+    if (left >= quota) left = (await limiter.incrementReservoir(-1)) ?? 0;
+    if (!this.redis) markActive(limiter);
+    const accepted = left >= 0;
+    if (!accepted) await limiter.incrementReservoir(1);
+    const untilEnd = (await this.windowEnd(tracked, key)) - Date.now();
     const state = {
       policy: tracked.policy,
-      remaining,
+      remaining: Math.max(0, left),
       resetSeconds: Math.min(windowMs / 1000, Math.max(1, Math.ceil(untilEnd / 1000))),
       // Bottleneck refreshes on a 250 ms heartbeat, so a retry waits for that too.
       retryAfterSeconds: Math.max(1, Math.ceil((untilEnd + 250) / 1000)),
     };
-    if (!accepted) throw new RateLimitExceeded(state);
-    return state;
+    return { accepted, state };
   }
 
   private async windowEnd(tracked: Tracked, key: string): Promise<number> {
@@ -135,8 +174,10 @@ export class RateLimits {
   }
 
   async close(): Promise<void> {
-    for (const tracked of Object.values(this.groups)) {
-      for (const { limiter } of tracked.group.limiters()) await limiter.disconnect(false);
+    for (const { credential, workspace } of Object.values(this.groups)) {
+      for (const tracked of workspace ? [credential, workspace] : [credential]) {
+        for (const { limiter } of tracked.group.limiters()) await limiter.disconnect(false);
+      }
     }
     await this.connection?.disconnect(false);
     this.redis?.disconnect();

@@ -18,26 +18,27 @@ const SEEDERS: readonly FamilySeeder[] = [seedTapemetric, seedTaprain, seedCdp];
 
 export async function seedWorkspace(
   deps: { store: Store; accounts: Accounts },
-  options: { workspaceId: string; scale: number; nowMs: number },
+  options: { workspaceId: string; scale: number; nowMs: number; onProgress?: (progress: { fraction: number }) => void },
 ): Promise<void> {
   if (!(await deps.accounts.findWorkspace(options.workspaceId))) {
     await deps.accounts.createWorkspace(options.workspaceId, { plan: "enterprise", name: "Demo workspace" });
   }
-  const seedOptions: SeedOptions = { ...options, seed: SEED };
+  const { onProgress, ...rest } = options;
+  const seedOptions: SeedOptions = { ...rest, seed: SEED };
   const clickhouse = deps.store.dialect === "clickhouse";
   for (const table of TABLES) {
     await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = ${clickhouse ? "{ws:String}" : "$ws"}`, { ws: options.workspaceId });
   }
-  if (!clickhouse) {
-    for (const seeder of SEEDERS) await seeder(deps.store, seedOptions);
-    return;
-  }
   // The seeders generate rows in DuckDB SQL: ClickHouse gets them from a scratch database, as a copy would.
-  const scratch = await DuckDbStore.open(":memory:");
+  const target = clickhouse ? await DuckDbStore.open(":memory:") : deps.store;
   try {
-    for (const seeder of SEEDERS) await seeder(scratch, seedOptions);
-    await copyData(scratch, deps.store, [options.workspaceId]);
+    // One step per family's seeder: coarse, but each is one engine statement after another.
+    for (const [i, seeder] of SEEDERS.entries()) {
+      await seeder(target, seedOptions);
+      onProgress?.({ fraction: (i + 1) / SEEDERS.length });
+    }
+    if (clickhouse) await copyData(target, deps.store, [options.workspaceId]);
   } finally {
-    await scratch.close();
+    if (target !== deps.store) await target.close();
   }
 }

@@ -13,11 +13,11 @@ import {
   type DuckDBAppender,
   type DuckDBValue,
 } from "@duckdb/node-api";
-import { mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import { CSV_OPTIONS, plainCsvPlan } from "./csv-plan.ts";
-import type { Cell, CsvFileRequest, LoadRequest, Row, SqlParams, Store } from "./store.ts";
+import { plainPlan, readerSql } from "./import-plan.ts";
+import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
@@ -128,6 +128,38 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
   for (const sql of internSql(table)) await tx.exec(sql, { ws: workspaceId });
 }
 
+/** Share of a file import's time spent reading and checking the file; the rest is storing it. */
+const READING_SHARE = 0.7;
+
+/**
+ * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
+ * statement fills the first part, the statements that store the rows the rest.
+ */
+function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): { storing(): void; stop(): void } {
+  let [start, share, reported] = [0, READING_SHARE, 0];
+  const timer = setInterval(() => {
+    const percentage = connection.progress.percentage;
+    // Each storing statement counts from 0 again: the reported fraction only ever grows.
+    const fraction = start + (share * Math.min(Math.max(percentage, 0), 100)) / 100;
+    if (fraction > reported) report((reported = fraction));
+  }, 200);
+  return {
+    storing() {
+      [start, share, reported] = [READING_SHARE, 1 - READING_SHARE, READING_SHARE];
+      report(start);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
+/** Rows given whole, or as a stream of blocks, as a stream of blocks. */
+async function* blocksOf(rows: Rows | AsyncIterable<Rows>): AsyncGenerator<Rows> {
+  if (Symbol.asyncIterator in rows) yield* rows;
+  else yield rows;
+}
+
 /** Serialises work on one connection: DuckDB transactions belong to a connection. */
 class Serial {
   private tail: Promise<unknown> = Promise.resolve();
@@ -151,7 +183,13 @@ export class DuckDbStore implements Store {
   ) {}
 
   static async open(path: string, options: { readers?: number } = {}): Promise<DuckDbStore> {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    if (path !== ":memory:") {
+      // The database, its WAL and the Parquet files DuckDB writes hold raw data: owner-only, like the
+      // secret. The mask covers every file this process creates; files of older versions are tightened.
+      process.umask(0o077);
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
+    }
     let instance: DuckDBInstance;
     try {
       // Group keys spanning up to 2^20 values (interned user keys of a million users) get DuckDB's
@@ -162,6 +200,9 @@ export class DuckDbStore implements Store {
       throw e;
     }
     const store = new DuckDbStore(instance, await instance.connect());
+    // Progress of long statements (imports) is read by polling, never printed by DuckDB itself.
+    await store.writeConnection.run("SET enable_progress_bar = true");
+    await store.writeConnection.run("SET enable_progress_bar_print = false");
     for (let i = 0; i < (options.readers ?? 3); i++) store.readers.push(await instance.connect());
     await store.migrate();
     return store;
@@ -229,36 +270,50 @@ export class DuckDbStore implements Store {
     return this.withStage(table, async (connection, stage) => {
       await connection.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`);
       const appender = await connection.createAppender(stage, "main", "temp");
-      for (const row of rows) {
-        for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
-        appender.endRow();
+      let count = 0;
+      try {
+        for await (const block of blocksOf(rows)) {
+          for (const row of block) {
+            for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
+            appender.endRow();
+          }
+          count += block.length;
+        }
+      } finally {
+        appender.closeSync();
       }
-      appender.closeSync();
       await this.storeStage(table, workspaceId, stage);
-      return rows.length;
+      return count;
     });
   }
 
-  loadCsvFile(request: CsvFileRequest): Promise<number | undefined> {
+  loadFile(request: FileRequest): Promise<number | undefined> {
     return this.writer.run(() =>
       this.withStage(request.table, async (connection, stage) => {
-        const raw = `${stage}_raw`;
+        const reader = readerSql(request.format, request.file);
+        let header: string[];
         try {
-          await connection.run(`CREATE TEMP TABLE ${raw} AS SELECT * FROM read_csv(${sqlString(request.file)}, ${CSV_OPTIONS})`);
+          header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowObjectsJS().map((r) => String(r.column_name));
         } catch {
           return undefined;
         }
+        const plan = plainPlan(request.table, request.format, header);
+        if (!plan) return undefined;
+        const progress = request.onProgress ? watchProgress(connection, request.onProgress) : undefined;
         try {
-          const header = (await connection.runAndReadAll(`DESCRIBE ${raw}`)).getRowObjectsJS().map((r) => String(r.column_name));
-          const plan = plainCsvPlan(request.table, header);
-          if (!plan) return undefined;
-          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE (${plan.valid}) IS NOT TRUE) AS doubtful FROM ${raw}`)).getRowObjectsJS();
+          // One pass over the file: converted values and each row's verdict, staged together.
+          try {
+            await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
+          } catch {
+            return undefined;
+          }
+          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE NOT mg_plain) AS doubtful FROM ${stage}`)).getRowObjectsJS();
           if (Number(check.doubtful) > 0) return undefined;
-          await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values} FROM ${raw}`);
+          progress?.storing();
           await this.storeStage(request.table, request.workspaceId, stage);
           return Number(check.rows);
         } finally {
-          await connection.run(`DROP TABLE IF EXISTS temp.${raw}`);
+          progress?.stop();
         }
       }),
     );
@@ -284,8 +339,10 @@ export class DuckDbStore implements Store {
         const key = table.replaceKey.join(", ");
         const match = table.replaceKey.map((k) => `t.${k} = s.${k}`).join(" AND ");
         const v = table.version;
-        // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then the last).
-        await tx.exec(
+        // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then
+        // the last). Most files repeat no key, and a distinct count is far cheaper than the window.
+        const [{ repeated }] = await tx.query<{ repeated: boolean }>(`SELECT count(*) > count(DISTINCT (${key})) AS repeated FROM ${stage}`);
+        if (repeated) await tx.exec(
           `DELETE FROM ${stage} WHERE rowid NOT IN (
              SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${v ? `${v} DESC, ` : ""}rowid DESC) AS mg_rank FROM ${stage})
              WHERE mg_rank = 1)`,

@@ -1,5 +1,6 @@
 // The store interface every engine satisfies: SQL with named parameters in, plain rows out, bulk loads.
 
+import type { ImportFormat } from "../import/parse.ts";
 import type { TableSpec } from "./tables.ts";
 
 /** A bound SQL parameter. Instants travel as ISO strings and are cast in SQL. */
@@ -18,18 +19,27 @@ export type Row = Record<string, unknown>;
 /** A validated cell ready for loading: timestamps are epoch milliseconds, dates `YYYY-MM-DD`. */
 export type Cell = string | number | boolean | null;
 
+/** Rows in the order of `table.columns`. */
+export type Rows = readonly (readonly Cell[])[];
+
 export interface LoadRequest {
   table: TableSpec;
   workspaceId: string;
-  /** Rows in the order of `table.columns`. */
-  rows: readonly (readonly Cell[])[];
+  /**
+   * All the rows, or a stream of blocks of rows (a file read as it goes); a stream that throws stores
+   * nothing.
+   */
+  rows: Rows | AsyncIterable<Rows>;
 }
 
-export interface CsvFileRequest {
+export interface FileRequest {
   table: TableSpec;
   workspaceId: string;
-  /** A CSV file on this machine, with a header line. */
+  /** A CSV file with a header line or an NDJSON file on this machine; gzip-compressed when it ends in `.gz`. */
   file: string;
+  format: ImportFormat;
+  /** Told now and then how far the engine has got, from 0 to 1 (optional; for progress bars). */
+  onProgress?: (fraction: number) => void;
 }
 
 export interface Store {
@@ -42,10 +52,11 @@ export interface Store {
    */
   load(request: LoadRequest): Promise<number>;
   /**
-   * The fast path of a CSV import: the engine reads the file itself and stores it as `load` would, when
-   * every row is plainly valid; undefined (nothing stored) when any row needs the careful path.
+   * The fast path of a file import: the engine reads the file itself and stores it as `load` would, when
+   * every row is plainly valid; undefined (nothing stored) when any row needs the careful path (which
+   * validates in JavaScript, names the first bad line, or stores the same rows through `load`).
    */
-  loadCsvFile?(request: CsvFileRequest): Promise<number | undefined>;
+  loadFile?(request: FileRequest): Promise<number | undefined>;
   /**
    * Gives rows of `table` written by plain SQL (the demo seed) their interned key (`table.interned`);
    * `load` does this itself.

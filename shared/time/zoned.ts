@@ -2,7 +2,9 @@
 // local hour starts — DST-correct, including zones whose midnight is skipped or repeated.
 
 const QUARTER_MS = 15 * 60_000;
+/** Formatters by canonical zone name; bounded, though canonical names are a closed set of a few hundred. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 1024;
 
 export interface LocalTime {
   year: number;
@@ -12,19 +14,20 @@ export interface LocalTime {
   minute: number;
 }
 
-/** True when the runtime knows the zone. */
-export function isValidTimeZone(zone: string): boolean {
+/** The zone's canonical spelling (`utc` → `UTC`, `AMERICA/NEW_YORK` → `America/New_York`), or undefined when unknown. */
+export function canonicalTimeZone(zone: string): string | undefined {
   try {
-    formatter(zone);
-    return true;
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
+    // Callers pass canonical names; any other spelling is still served, but cannot grow the map without bound.
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear();
     f = new Intl.DateTimeFormat("en-US", {
       timeZone: zone,
       hourCycle: "h23",

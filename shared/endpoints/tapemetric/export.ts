@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
+import { supportedDay } from "../../catalog/params.ts";
 import { wholeSecondInstant } from "../../catalog/wire.ts";
 import { BadParameter, MetrigateError } from "../../errors.ts";
 import { dayNumber } from "../../time/zoned.ts";
@@ -23,15 +24,9 @@ const response = z.object({
 
 type Params = z.output<typeof params>;
 
-function dayOf(name: "start" | "end", value: string): number {
-  const day = dayNumber(value.trim());
-  if (Number.isNaN(day)) throw new BadParameter(name, `Parameter '${name}' must be a real date in YYYY-MM-DD form (got ${JSON.stringify(value)}).`);
-  return day;
-}
-
 function normalize(p: Params): Params {
-  const start = dayOf("start", p.start);
-  const end = dayOf("end", p.end);
+  const start = supportedDay("start", p.start.trim());
+  const end = supportedDay("end", p.end.trim());
   if (end < start) throw new BadParameter("end", `Parameter 'end' (${p.end.trim()}) must not be before 'start' (${p.start.trim()}).`);
   return { start: p.start.trim(), end: p.end.trim() };
 }

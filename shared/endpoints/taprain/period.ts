@@ -1,6 +1,7 @@
 // Stats API periods (CONTRACT §10.1): the instant range, granularity and time-series buckets of a
 // `range` in an IANA zone. Pure; no Node APIs.
 
+import { supportedDay } from "../../catalog/params.ts";
 import { BadParameter } from "../../errors.ts";
 import {
   dateOfDayNumber,
@@ -34,9 +35,7 @@ const MAX_CUSTOM_DAYS = 365;
 
 function requireDate(name: "start" | "end", value: string | undefined): number {
   if (value === undefined) throw new BadParameter(name, `Parameter '${name}' is required when range is custom (YYYY-MM-DD).`);
-  const days = dayNumber(value);
-  if (Number.isNaN(days)) throw new BadParameter(name, `Parameter '${name}' must be a real date in YYYY-MM-DD form (got "${value}").`);
-  return days;
+  return supportedDay(name, value);
 }
 
 function dayBuckets(firstDay: number, endMs: number, zone: string): Bucket[] {

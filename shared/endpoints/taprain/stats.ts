@@ -7,7 +7,7 @@ import { choiceParam } from "../../catalog/params.ts";
 import { round } from "../../catalog/rounding.ts";
 import { addition } from "../../catalog/wire.ts";
 import { BadParameter } from "../../errors.ts";
-import { dayNumber, isValidTimeZone, offsetSegments } from "../../time/zoned.ts";
+import { canonicalTimeZone, dayNumber, offsetSegments } from "../../time/zoned.ts";
 import { resolvePeriod, STATS_RANGES, type Period } from "./period.ts";
 
 const params = z.object({
@@ -90,7 +90,8 @@ function filtersOf(p: Params): { country: string[] | null; offer: string[] | nul
 const sortedList = (items: string[] | null) => (items === null ? undefined : [...items].sort().join(","));
 
 function normalize(p: Params): Params {
-  if (!isValidTimeZone(p.timezone)) {
+  const timezone = canonicalTimeZone(p.timezone);
+  if (timezone === undefined) {
     throw new BadParameter("timezone", `Unknown time zone "${p.timezone}" in 'timezone': use an IANA name such as America/New_York or UTC.`);
   }
   const filters = filtersOf(p);
@@ -101,6 +102,7 @@ function normalize(p: Params): Params {
   const custom = p.range === "custom";
   return {
     ...p,
+    timezone,
     start: custom ? p.start : undefined,
     end: custom ? p.end : undefined,
     country: sortedList(filters.country),

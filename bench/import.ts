@@ -1,0 +1,142 @@
+// `npm run bench import`: the whole `metrigate import` command on valid tr_clicks and tm_sessions files
+// (CSV, NDJSON, gzip) of 1 and 10 million rows, and HTTP ingest of a 1-million-row NDJSON body, each
+// with rows/s and peak resident memory, beside DuckDB's own reader loading the same file into a table.
+// BENCH_IMPORT_ROWS=1000000 (comma-separated) picks the sizes; files are generated once under .bench/.
+
+import { execFile } from "node:child_process";
+import { createReadStream, existsSync, mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { promisify } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { createApp } from "../api-server/app.ts";
+import { configFromEnv } from "../shared/config.ts";
+import { createRuntime } from "../shared/runtime.ts";
+import { sqlString } from "../shared/store/sql-literal.ts";
+
+const exec = promisify(execFile);
+const DIR = resolve(".bench", "import");
+const SIZES = (process.env.BENCH_IMPORT_ROWS ?? "1000000,10000000").split(",").map(Number);
+const TARGET_ROWS_PER_SECOND = 500_000;
+const INGEST_TARGET_ROWS_PER_SECOND = 250_000;
+
+/** Each table's rows as SQL over range(n) `i`, with instants written as ISO-8601 text. */
+const GENERATORS: Record<string, string> = {
+  tr_clicks: `SELECT 'c' || i AS click_id, strftime(TIMESTAMP '2026-01-01' + to_seconds(i), '%Y-%m-%dT%H:%M:%SZ') AS ts,
+      ['US', 'GB', 'IN', 'DE', ''][i % 5 + 1] AS country, 'Offer ' || (i % 7) AS offer, ['', 'google', 'meta'][i % 3 + 1] AS source`,
+  tm_sessions: `SELECT 's' || i AS session_id, 'u' || (i % 100000) AS user_id, 'content_' || (i % 500) AS content_id,
+      ['tv', 'mobile', 'web', 'tablet'][i % 4 + 1] AS device, 'Kerala' AS region, 'ap-south-1' AS pop,
+      strftime(TIMESTAMP '2026-01-01' + to_seconds(i), '%Y-%m-%dT%H:%M:%SZ') AS started_at,
+      strftime(TIMESTAMP '2026-01-01' + to_seconds(i + 600), '%Y-%m-%dT%H:%M:%SZ') AS ended_at,
+      (i % 3600)::DOUBLE AS watch_seconds, i % 2 = 0 AS completed, (i % 10)::DOUBLE AS rebuffer_seconds`,
+};
+
+const FORMATS = ["csv", "ndjson", "csv.gz", "ndjson.gz"] as const;
+type Format = (typeof FORMATS)[number];
+
+async function generate(table: string, rows: number, format: Format): Promise<string> {
+  const file = join(DIR, `${table}-${rows}.${format}`);
+  if (existsSync(file)) return file;
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
+  const options = [format.startsWith("csv") ? "FORMAT csv, HEADER" : "FORMAT json", format.endsWith(".gz") ? "COMPRESSION gzip" : ""].filter(Boolean).join(", ");
+  await connection.run(`COPY (${GENERATORS[table]} FROM range(${rows}) r(i)) TO ${sqlString(`${file}.part`)} (${options})`);
+  connection.closeSync();
+  db.closeSync();
+  await exec("mv", [`${file}.part`, file]);
+  return file;
+}
+
+/** DuckDB's own reader loading the file into a table, no validation: seconds. */
+async function engineReader(file: string, format: Format): Promise<number> {
+  const db = await DuckDBInstance.create(join(DIR, "reference.duckdb"));
+  const connection = await db.connect();
+  const reader = format.startsWith("csv") ? `read_csv(${sqlString(file)})` : `read_json(${sqlString(file)}, format = 'newline_delimited')`;
+  const started = performance.now();
+  await connection.run(`CREATE OR REPLACE TABLE reference AS SELECT * FROM ${reader}`);
+  const seconds = (performance.now() - started) / 1000;
+  connection.closeSync();
+  db.closeSync();
+  rmSync(join(DIR, "reference.duckdb"), { force: true });
+  rmSync(join(DIR, "reference.duckdb.wal"), { force: true });
+  return seconds;
+}
+
+/** The whole `metrigate import` command into a fresh database: seconds and peak resident memory (MB). */
+async function importCommand(table: string, file: string): Promise<{ seconds: number; peakMb: number }> {
+  const db = join(DIR, "import.duckdb");
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const env = { ...process.env, METRIGATE_DB: db };
+  await exec(process.execPath, ["bin/metrigate.mjs", "workspace", "create", "bench"], { env });
+  const started = performance.now();
+  // GNU time reports the command's peak resident set size in KiB.
+  const { stderr } = await exec("/usr/bin/time", ["-f", "peak_kb=%M", process.execPath, "bin/metrigate.mjs", "import", "--workspace", "bench", table, file], {
+    env,
+    maxBuffer: 1 << 20,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const peakKb = Number(/peak_kb=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+  return { seconds, peakMb: peakKb / 1024 };
+}
+
+/** POST /v1/ingest/tr_clicks with the file streamed as the body, through a real server on loopback. */
+async function httpIngest(file: string, rows: number): Promise<{ seconds: number; peakMb: number }> {
+  const db = join(DIR, "ingest.duckdb");
+  rmSync(db, { force: true });
+  rmSync(`${db}.wal`, { force: true });
+  const runtime = await createRuntime(configFromEnv({ METRIGATE_DB: db }));
+  const app = await createApp(runtime, { log: false });
+  try {
+    await runtime.accounts.createWorkspace("bench", { plan: "enterprise" });
+    const key = await runtime.accounts.createApiKey("bench", "write");
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const started = performance.now();
+    const res = await fetch(`http://127.0.0.1:${port}/v1/ingest/tr_clicks`, {
+      method: "POST",
+      headers: { "X-Api-Key": key, "Content-Type": "application/x-ndjson" },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: "half",
+    } as RequestInit);
+    const body = (await res.json()) as { rows?: number };
+    if (res.status !== 200 || body.rows !== rows) throw new Error(`ingest answered ${res.status}: ${JSON.stringify(body).slice(0, 200)}`);
+    return { seconds: (performance.now() - started) / 1000, peakMb: process.resourceUsage().maxRSS / 1024 };
+  } finally {
+    await app.close();
+    await runtime.close();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+function line(name: string, rows: number, seconds: number, peakMb: number, target: number, reference?: number): void {
+  const rate = rows / seconds;
+  const ratio = reference === undefined ? "" : `${(seconds / reference).toFixed(2)}×`;
+  const engine = reference === undefined ? "" : fmt(rows / reference);
+  console.log(
+    `  ${name.padEnd(34)} ${seconds.toFixed(1).padStart(7)} ${fmt(rate).padStart(11)} ${fmt(peakMb).padStart(8)} ${engine.padStart(12)} ${ratio.padStart(7)}  ${rate >= target ? "ok" : "SLOW"}`,
+  );
+}
+
+export async function run(): Promise<void> {
+  mkdirSync(DIR, { recursive: true });
+  console.log(`  sizes: ${SIZES.map(fmt).join(", ")} rows; load average now ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`  ${"case".padEnd(34)} ${"s".padStart(7)} ${"rows/s".padStart(11)} ${"peak MB".padStart(8)} ${"engine r/s".padStart(12)} ${"ratio".padStart(7)}`);
+  // First, in this process, so its peak memory is the ingest's own: the server's side of the request.
+  const ingestFile = await generate("tr_clicks", 1_000_000, "ndjson");
+  const ingest = await httpIngest(ingestFile, 1_000_000);
+  line("HTTP ingest tr_clicks 1M ndjson", 1_000_000, ingest.seconds, ingest.peakMb, INGEST_TARGET_ROWS_PER_SECOND);
+  for (const rows of SIZES) {
+    for (const table of Object.keys(GENERATORS)) {
+      for (const format of FORMATS) {
+        const file = await generate(table, rows, format);
+        const reference = await engineReader(file, format);
+        const { seconds, peakMb } = await importCommand(table, file);
+        line(`import ${table} ${fmt(rows / 1e6)}M ${format}`, rows, seconds, peakMb, TARGET_ROWS_PER_SECOND, reference);
+      }
+    }
+  }
+  console.log("  (rows/s: the whole command, process start included; ratio: its time ÷ DuckDB's own reader's)");
+}

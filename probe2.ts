@@ -1,0 +1,21 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { plainPlan, readerSql } from "./shared/store/import-plan.ts";
+import { tableSpec } from "./shared/store/tables.ts";
+import { dataTableDdl } from "./shared/store/duckdb.ts";
+const inst = await DuckDBInstance.create("/tmp/imp/probe2.duckdb");
+const c = await inst.connect();
+const table = tableSpec("tr_clicks");
+for (const d of dataTableDdl(table)) await c.run(d);
+async function t(label: string, sql: string) { const s = performance.now(); await c.run(sql); console.log(label, (performance.now() - s).toFixed(0)); }
+const fmt = (process.argv[2] ?? "ndjson") as "ndjson" | "csv";
+const reader = readerSql(fmt, `/tmp/imp/c1m.${fmt}`);
+const header = ["click_id", "ts", "country", "offer", "source"];
+const plan = plainPlan(table, fmt, header)!;
+await t("raw only", `CREATE OR REPLACE TEMP TABLE r AS SELECT * FROM ${reader}`);
+await t("values only", `CREATE OR REPLACE TEMP TABLE v AS SELECT ${plan.values} FROM ${reader}`);
+await t("stage", `CREATE OR REPLACE TEMP TABLE s AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
+await t("count", `SELECT count(*), count(*) FILTER (WHERE NOT mg_plain) FROM s`);
+await t("dedup", `DELETE FROM s WHERE rowid NOT IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY click_id ORDER BY rowid DESC) AS mg_rank FROM s) WHERE mg_rank = 1)`);
+await t("dupcheck", `SELECT count(*) - count(DISTINCT click_id) FROM s`);
+await t("delete", `DELETE FROM tr_clicks t WHERE t.workspace_id = 'w' AND EXISTS (SELECT 1 FROM s WHERE t.click_id = s.click_id)`);
+await t("insert", `INSERT INTO tr_clicks (workspace_id, click_id, ts, country, offer, source) SELECT 'w', click_id, ts, country, offer, source FROM s`);

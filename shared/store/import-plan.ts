@@ -1,0 +1,128 @@
+// DuckDB's own readers as the fast path of import and ingest: SQL that converts a file's cells (CSV text
+// or NDJSON values) into the import columns, and a test that each row is plainly valid. The test is
+// deliberately narrower than the row validation of import/validate.ts — a row it doubts (an offset
+// instant, a number with spaces, a number given as a JSON string, any invalid value) sends the whole
+// file down the careful path, which stores the same rows or names the bad line. So the fast path never
+// accepts what the careful one would refuse, and it converts every value it accepts to exactly what the
+// careful one would store.
+
+import type { ImportFormat } from "../import/parse.ts";
+import type { ColumnSpec, TableSpec } from "./tables.ts";
+import { SQL_TYPES } from "./duckdb-types.ts";
+import { sqlString } from "./sql-literal.ts";
+
+/** read_csv options matching the careful parser: a header line, comma, double quotes, text columns. */
+const CSV_OPTIONS = "header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false";
+
+/**
+ * read_json options: one object per line, each top-level value kept as its JSON text. The keys are
+ * detected from the first lines; a later line with another key fails the read (and the file goes the
+ * careful way), as do duplicate keys, lone surrogates and invalid UTF-8.
+ */
+const NDJSON_OPTIONS = "format = 'newline_delimited', records = true, maximum_depth = 1";
+
+/** The engine's reader of a file (gzip is recognised by the `.gz` ending). */
+export function readerSql(format: ImportFormat, file: string): string {
+  return format === "csv" ? `read_csv(${sqlString(file)}, ${CSV_OPTIONS})` : `read_json(${sqlString(file)}, ${NDJSON_OPTIONS})`;
+}
+
+const literal = (value: string | number | boolean | null | undefined): string =>
+  value === null || value === undefined ? "NULL" : typeof value === "string" ? sqlString(value) : String(value);
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+// Years 1000-9999 (JavaScript's Date.UTC reads two-digit years differently); hours 00-23; at most
+// milliseconds; UTC only (an offset is left to the careful path).
+const DATE = "[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}";
+const INSTANT = `${DATE}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,3})?)?[Zz]?`;
+const DECIMAL = "-?[0-9]{1,15}(\\.[0-9]{1,15})?";
+const WHOLE = "-?[0-9]{1,15}";
+
+/**
+ * How one format's cell reads as SQL over a column `r`: when it is empty, its text (the CSV field, or
+ * a JSON string's content), whether it is a text at all, and whether it is true / plainly boolean.
+ */
+interface CellReading {
+  empty(r: string): string;
+  text(r: string): string;
+  isText(r: string): string;
+  /** The text of a number (the CSV field or the JSON number literal); never a JSON string. */
+  numberText(r: string): string;
+  isTrue(r: string): string;
+  isBoolean(r: string): string;
+}
+
+const CSV_CELLS: CellReading = {
+  empty: (r) => `(${r} IS NULL OR ${r} = '')`,
+  text: (r) => r,
+  isText: () => "true",
+  numberText: (r) => r,
+  isTrue: (r) => `lower(${r}) IN ('true', '1')`,
+  isBoolean: (r) => `lower(${r}) IN ('true', '1', 'false', '0')`,
+};
+
+const json = (r: string) => `CAST(${r} AS VARCHAR)`;
+const NDJSON_CELLS: CellReading = {
+  empty: (r) => `(${r} IS NULL OR ${json(r)} IN ('null', '""'))`,
+  text: (r) => `json_extract_string(${r}, '$')`,
+  isText: (r) => `starts_with(${json(r)}, '"')`,
+  numberText: (r) => json(r),
+  isTrue: (r) => `${json(r)} = 'true'`,
+  isBoolean: (r) => `${json(r)} IN ('true', 'false')`,
+};
+
+/** A non-empty cell's value and whether it is plainly valid, as SQL over `r`. */
+function conversion(column: ColumnSpec, r: string, cells: CellReading): { value: string; valid: string } {
+  const atLeast = (value: string) => (column.min === undefined ? "true" : `${value} >= ${column.min}`);
+  const text = cells.text(r);
+  const asText = (valid: string) => `(${cells.isText(r)} AND ${valid})`;
+  switch (column.type) {
+    case "string":
+      if (column.country) return { value: `upper(trim(${text}))`, valid: asText(`regexp_full_match(upper(trim(${text})), '[A-Z]{2}')`) };
+      if (column.values) return { value: text, valid: asText(`${text} IN (${column.values.map(literal).join(", ")})`) };
+      return { value: text, valid: cells.isText(r) };
+    case "integer":
+    case "number": {
+      const digits = cells.numberText(r);
+      const value = `TRY_CAST(${digits} AS ${SQL_TYPES[column.type]})`;
+      const pattern = column.type === "integer" ? WHOLE : DECIMAL;
+      return { value, valid: `(regexp_full_match(${digits}, '${pattern}') AND ${atLeast(value)})` };
+    }
+    case "boolean":
+      return { value: cells.isTrue(r), valid: cells.isBoolean(r) };
+    case "timestamp": {
+      const value = `TRY_CAST(regexp_replace(replace(${text}, 'T', ' '), '[Zz]$', '') AS TIMESTAMP)`;
+      return { value, valid: asText(`regexp_full_match(${text}, '${INSTANT}') AND ${value} IS NOT NULL`) };
+    }
+    case "date": {
+      const value = `TRY_CAST(${text} AS DATE)`;
+      return { value, valid: asText(`regexp_full_match(${text}, '${DATE}') AND ${value} IS NOT NULL`) };
+    }
+  }
+}
+
+/**
+ * For a file whose columns (CSV header, NDJSON keys) are exactly known columns (each once) including
+ * every required one: the SELECT list of the import columns in table order, and the condition a
+ * plainly valid row meets. Undefined for any other set of columns, which the careful path then explains.
+ */
+export function plainPlan(table: TableSpec, format: ImportFormat, header: readonly string[]): { values: string; valid: string } | undefined {
+  const known = new Set(table.columns.map((c) => c.name));
+  if (new Set(header).size !== header.length || header.some((name) => !known.has(name))) return undefined;
+  if (table.columns.some((c) => c.required && !header.includes(c.name))) return undefined;
+  const cells = format === "csv" ? CSV_CELLS : NDJSON_CELLS;
+  const values: string[] = [];
+  const valid: string[] = [];
+  for (const column of table.columns) {
+    const type = SQL_TYPES[column.type];
+    if (!header.includes(column.name)) {
+      values.push(`CAST(${literal(column.default)} AS ${type}) AS ${column.name}`);
+      continue;
+    }
+    const r = quoted(column.name);
+    const empty = cells.empty(r);
+    const { value, valid: ok } = conversion(column, r, cells);
+    values.push(`CAST(CASE WHEN ${empty} THEN ${literal(column.default)} ELSE ${value} END AS ${type}) AS ${column.name}`);
+    valid.push(column.required ? `(NOT ${empty} AND ${ok})` : `(${empty} OR ${ok})`);
+  }
+  return { values: values.join(", "), valid: valid.length > 0 ? valid.join(" AND ") : "true" };
+}
