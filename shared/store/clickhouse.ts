@@ -5,7 +5,7 @@ import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
-import type { Cell, LoadRequest, Row, SqlParams, SqlValue, Store } from "./store.ts";
+import type { Cell, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
 import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 
 export interface ClickHouseOptions {
@@ -227,8 +227,15 @@ export class ClickHouseStore implements Store {
    * One INSERT of every row: the rows were validated before, so the engine accepts all of them. Of a
    * file's rows sharing a key the winner alone is sent; older stored rows lose to it through the version.
    */
-  load({ table, workspaceId, rows }: LoadRequest): Promise<number> {
+  load({ table, workspaceId, rows: given }: LoadRequest): Promise<number> {
     return this.guarded(async () => {
+      // Streamed batches are gathered first: every row goes into the one INSERT.
+      let rows: Rows = [];
+      if (Symbol.asyncIterator in given) {
+        const gathered: (readonly Cell[])[] = [];
+        for await (const batch of given) for (const row of batch) gathered.push(row);
+        rows = gathered;
+      } else rows = given;
       // Rows beyond 2^20 in one load share the last place (only append tables keep several such rows).
       const stamp = this.loadStamp() * ROWS_PER_STAMP;
       const place = (index: number) => BigInt(Math.min(index, Number(ROWS_PER_STAMP) - 1));
