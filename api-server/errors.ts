@@ -17,6 +17,8 @@ const TAPEMETRIC_CODES: Record<MetrigateError["kind"], string> = {
   conflict: "invalid_parameter",
   rate_limited: "rate_limited",
   internal: "internal",
+  // An unreachable engine is the server's trouble, not the request's: Tapemetric's code for that.
+  unavailable: "internal",
 };
 
 /** The family a path belongs to, for errors raised before any route matched (404, 405, 413). */

@@ -9,6 +9,8 @@ export type Plan = "starter" | "growth" | "enterprise";
 
 /** The read/write access an endpoint's compute function gets: always scoped to one workspace. */
 export interface QueryRunner {
+  /** Which engine runs the SQL: an endpoint keeps one statement per engine and picks by this. */
+  readonly dialect: "duckdb" | "clickhouse";
   query<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   exec(sql: string, params?: SqlParams): Promise<void>;
 }
