@@ -58,6 +58,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
       done(e instanceof Error ? e : new Error(String(e)), undefined);
     }
   });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isMetrigateError(error)) {
       if (error instanceof RateLimited && !reply.hasHeader("Retry-After")) reply.header("Retry-After", String(error.retryAfterSeconds));

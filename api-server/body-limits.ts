@@ -1,5 +1,5 @@
-// How many bytes a request body may have, by route: small wherever the caller is not yet known, large
-// only for authenticated ingest (which streams to disk up to METRIGATE_INGEST_MAX_BYTES) (CONTRACT §7: 413 above the limit).
+// How many bytes a request body may have, by route: small wherever the caller is not yet known (CONTRACT
+// §7: 413 above the limit). Ingest streams its body to disk after checking the key, under its own limit.
 
 /** Login, session and every route without its own limit: enough for an email and a password. */
 export const SMALL_BODY_LIMIT = 4 * 1024;

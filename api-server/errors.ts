@@ -17,10 +17,14 @@ const TAPEMETRIC_CODES: Record<MetrigateError["kind"], string> = {
   conflict: "invalid_parameter",
   rate_limited: "rate_limited",
   internal: "internal",
+  // An unreachable engine is the server's trouble, not the request's: Tapemetric's code for that.
+  unavailable: "internal",
 };
 
 /** The family a path belongs to, for errors raised before any route matched (404, 405, 413). */
 export function familyOfPath(path: string): Family {
+  const query = /^\/v1\/query\/(taprain|cdp)(?:[/?]|$)/.exec(path);
+  if (query) return query[1] === "cdp" ? "cdp" : "taprain";
   if (path.startsWith("/api/analytics")) return "cdp";
   if (path.startsWith("/api/")) return "taprain";
   return "tapemetric";

@@ -8,7 +8,7 @@ import { remoteBackend } from "../mcp-server/backends.ts";
 import { createServer } from "../mcp-server/server.ts";
 import { CATALOG } from "../shared/catalog/index.ts";
 import { buildRequest } from "../shared/client/request.ts";
-import { RemoteClient } from "../shared/client/remote.ts";
+import { RemoteConnections } from "../shared/client/remote-connections.ts";
 import { seedWorkspace } from "../shared/seed/demo.ts";
 import { benchServer, httpGet, report, time, type Row } from "./lib.ts";
 
@@ -37,13 +37,10 @@ export async function run(): Promise<void> {
       requestInit: { headers: { Authorization: `Bearer ${token}`, "X-Api-Key": apiKey } },
     }),
   );
-  const remote = new RemoteClient({
-    baseUrl: server.url,
-    credentials: { apiKey, token },
-    cacheTtlSeconds: 0,
-    minTime: 0,
-    limits: { jwt: UNLIMITED, api_key: UNLIMITED },
-  });
+  const remote = RemoteConnections.fromSettings(
+    { METRIGATE_URL: server.url, METRIGATE_API_KEY: apiKey, METRIGATE_TOKEN: token },
+    { cacheTtlSeconds: 0, minTime: 0, limits: { jwt: UNLIMITED, api_key: UNLIMITED } },
+  );
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await createServer({ backend: remoteBackend(remote) }).connect(serverSide);
   const overRemote = new Client({ name: "bench", version: "1" });

@@ -2,9 +2,11 @@
 
 const SUITES: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   catalog: () => import("./catalog.ts"),
+  footprint: () => import("./footprint.ts"),
   import: () => import("./import.ts"),
   cdp: () => import("./cdp.ts"),
   mcp: () => import("./mcp.ts"),
+  query: () => import("./query.ts"),
   tapemetric: () => import("./tapemetric.ts"),
   taprain: () => import("./taprain.ts"),
 };

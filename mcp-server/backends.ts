@@ -3,8 +3,8 @@
 
 import type { Principal, Workspace } from "../shared/auth/accounts.ts";
 import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
-import { parseParams } from "../shared/catalog/params.ts";
-import type { CallOptions, RemoteClient } from "../shared/client/remote.ts";
+import type { RemoteConnections } from "../shared/client/remote-connections.ts";
+import type { CallOptions } from "../shared/client/remote.ts";
 import type { Engine } from "../shared/engine.ts";
 import { Unauthorized } from "../shared/errors.ts";
 import type { RateLimits } from "../shared/limits/rate-limits.ts";
@@ -62,15 +62,9 @@ export function localBackend(deps: { engine: Engine; limits: RateLimits }, calle
 }
 
 /**
- * A wire-compatible server through the remote client. Arguments are checked against the local catalog
- * first, so a bad one costs no request and gets the same sentence the API would give.
+ * Each API's own host (or one Metrigate server) through its remote client (CONTRACT §16). Arguments go to
+ * the host unchecked: it is the authority on what it accepts, and a bad one gets the host's own sentence.
  */
-export function remoteBackend(client: RemoteClient): ToolBackend {
-  return {
-    async call(endpoint, params, options) {
-      if (!client.canCall(endpoint)) throw missingCredential(endpoint.family);
-      parseParams(endpoint.params, params);
-      return client.call(endpoint, params, options);
-    },
-  };
+export function remoteBackend(connections: RemoteConnections): ToolBackend {
+  return { call: (endpoint, params, options) => connections.call(endpoint, params, options) };
 }

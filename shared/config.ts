@@ -10,6 +10,9 @@ export interface Config {
   secret: string | undefined;
   storeKind: "duckdb" | "clickhouse";
   clickhouseUrl: string;
+  clickhouseUser: string;
+  clickhousePassword: string;
+  clickhouseDatabase: string;
   redisUrl: string | undefined;
   cacheTtlSeconds: number;
   /** Origin of links the server hands out (export downloads); unset: the address it listens on. */
@@ -40,6 +43,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     secret: env.METRIGATE_SECRET || undefined,
     storeKind,
     clickhouseUrl: env.CLICKHOUSE_URL || "http://127.0.0.1:8123",
+    clickhouseUser: env.CLICKHOUSE_USER || "default",
+    clickhousePassword: env.CLICKHOUSE_PASSWORD ?? "",
+    clickhouseDatabase: env.CLICKHOUSE_DATABASE || "metrigate",
     redisUrl: env.REDIS_URL || undefined,
     cacheTtlSeconds: integer("METRIGATE_CACHE_TTL", env.METRIGATE_CACHE_TTL, 60, 0, 86_400),
     publicUrl: env.METRIGATE_PUBLIC_URL || undefined,

@@ -7,7 +7,7 @@ import type { ResultCache } from "./cache/result-cache.ts";
 import type { Clock } from "./clock.ts";
 import { Forbidden, MetrigateError } from "./errors.ts";
 import type { Workspace } from "./auth/accounts.ts";
-import type { SqlParams, Store } from "./store/store.ts";
+import { WORKSPACE_PARAMETER, type SqlParams, type Store } from "./store/store.ts";
 
 export interface EngineDeps {
   store: Store;
@@ -27,10 +27,11 @@ export interface RunResult {
  */
 export function scopedRunner(store: Store, workspaceId: string): QueryRunner {
   const bindWorkspace = (sql: string, params: SqlParams | undefined): SqlParams => {
-    if (!/\$ws\b/.test(sql)) throw new MetrigateError("internal", "A query without a workspace filter was refused.");
+    if (!WORKSPACE_PARAMETER.test(sql)) throw new MetrigateError("internal", "A query without a workspace filter was refused.");
     return { ...params, ws: workspaceId };
   };
   return {
+    dialect: store.dialect,
     query: (sql, params) => store.query(sql, bindWorkspace(sql, params)),
     exec: (sql, params) => store.exec(sql, bindWorkspace(sql, params)),
   };

@@ -12,7 +12,8 @@ export type ErrorKind =
   | "headers_too_large"
   | "rate_limited"
   | "conflict"
-  | "internal";
+  | "internal"
+  | "unavailable";
 
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid_parameter: 400,
@@ -27,6 +28,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   rate_limited: 429,
   conflict: 409,
   internal: 500,
+  unavailable: 503,
 };
 
 export class MetrigateError extends Error {
@@ -84,6 +86,13 @@ export class RateLimited extends MetrigateError {
 export class InvalidInput extends MetrigateError {
   constructor(message: string) {
     super("invalid_parameter", message);
+  }
+}
+
+/** The analytics engine (ClickHouse) cannot be reached right now; the request may be retried. */
+export class Unavailable extends MetrigateError {
+  constructor(message: string) {
+    super("unavailable", message);
   }
 }
 

@@ -9,7 +9,6 @@ import type { HostServices } from "./catalog/define.ts";
 import { clockFromEnv, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
-import { InvalidInput } from "./errors.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
@@ -21,6 +20,11 @@ export interface Runtime {
   clock: Clock;
   keys: Keys;
   store: Store;
+  /**
+   * Where workspaces and credentials live: the DuckDB file (METRIGATE_DB) in both modes for now; with
+   * ClickHouse the analytics data moves, the accounts stay with the server (docs/scale-out.md).
+   */
+  accountStore: Store;
   accounts: Accounts;
   cache: ResultCache;
   engine: Engine;
@@ -33,7 +37,14 @@ export interface Runtime {
 
 export async function openStore(config: Config): Promise<Store> {
   if (config.storeKind === "clickhouse") {
-    throw new InvalidInput("METRIGATE_STORE=clickhouse is not available in this version yet; use duckdb.");
+    // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
+    const { ClickHouseStore } = await import("./store/clickhouse.ts");
+    return ClickHouseStore.open({
+      url: config.clickhouseUrl,
+      user: config.clickhouseUser,
+      password: config.clickhousePassword,
+      database: config.clickhouseDatabase,
+    });
   }
   return DuckDbStore.open(config.dbPath);
 }
@@ -50,8 +61,9 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
   const store = await openStore(config);
+  const accountStore = store.dialect === "clickhouse" ? await DuckDbStore.open(config.dbPath) : store;
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
-  const accounts = new Accounts(store, keys, clock);
+  const accounts = new Accounts(accountStore, keys, clock);
   const cache = new ResultCache(config.cacheTtlSeconds);
   const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath) }, config);
   const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices() });
@@ -68,6 +80,7 @@ export async function createRuntime(
     clock,
     keys,
     store,
+    accountStore,
     accounts,
     cache,
     engine,
@@ -80,6 +93,7 @@ export async function createRuntime(
       throttleRedis?.disconnect();
       cache.close();
       await store.close();
+      if (accountStore !== store) await accountStore.close();
     },
   };
 }

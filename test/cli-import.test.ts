@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
 
 const run = promisify(execFile);
+// Each test starts several CLI processes; on a busy shared machine one start alone can take 15 s.
+vi.setConfig({ testTimeout: 120_000 });
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
@@ -98,7 +100,7 @@ describe("metrigate import", () => {
     expect(stdout).toMatch(/100% \| 1 rows \| [\d,]+ rows\/s \| ETA/);
     expect(stdout).toContain("Imported 1 rows into tr_clicks of workspace acme.");
     expect(await countClicks()).toBe(2);
-  }, 120_000);
+  });
 
   test("an unknown table or file type is a one-line error", async () => {
     const res = await cli("import", "--workspace", "acme", "clicks", join(dir, "clicks.csv"));

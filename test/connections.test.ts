@@ -13,7 +13,9 @@ import {
   TapemetricLogin,
   type HttpAnswer,
 } from "../shared/client/connections.ts";
+import { remoteClientFor } from "../shared/client/remote.ts";
 import type { HttpRequest } from "../shared/client/request.ts";
+import { endpointByName } from "../shared/catalog/index.ts";
 import { seedExample } from "./support/seed-examples.ts";
 import { startVendorServers, type VendorServers } from "./support/vendor-server.ts";
 
@@ -193,6 +195,40 @@ describe("the vendor test server and the Tapemetric login flow", () => {
     await expect(runExchangeAsync(wrong.freshToken(), fetchAnswer)).rejects.toThrow(
       `Tapemetric login at ${vendors.tapemetric.url} failed: HTTP 401 (Invalid email or password.). Check METRIGATE_TAPEMETRIC_EMAIL and METRIGATE_TAPEMETRIC_PASSWORD.`,
     );
+  });
+
+  it("a remote client paces by the documented kind of limit when the host sends no RateLimit headers", async () => {
+    const stats = endpointByName("taprain_stats");
+    if (!stats) throw new Error("taprain_stats is missing from the catalog");
+    const connection = requireConnection({ METRIGATE_TAPRAIN_URL: vendors.taprain.url, METRIGATE_TAPRAIN_API_KEY: vendors.taprain.apiKey }, "taprain");
+    // A small quota stands in for 600 an hour, so the test sees several windows.
+    const client = remoteClientFor(connection, { limits: { api_key: { quota: 3, windowMs: 1000 } }, cacheTtlSeconds: 0, minTime: 0 });
+    const from = vendors.requests.length;
+    const started = Date.now();
+    try {
+      const bodies = await Promise.all(Array.from({ length: 7 }, () => client.call(stats, { range: "today" })));
+      expect(bodies.map((b) => (b as { data: { summary: { clicks: number } } }).data.summary.clicks)).toEqual(Array(7).fill(214));
+    } finally {
+      await client.close();
+    }
+    const times = vendors.requests.slice(from).map((r) => r.at);
+    expect(times).toHaveLength(7);
+    // At most 3 requests in the first window (it starts with the first call), 6 in two: the 7th waits for the third.
+    expect(times.filter((t) => t < started + 1000).length).toBeLessThanOrEqual(3);
+    expect(times.filter((t) => t < started + 2000).length).toBeLessThanOrEqual(6);
+    expect(Math.max(...times) - started).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("a 401 with a fixed credential names the setting it came from", async () => {
+    const overview = endpointByName("cdp_overview");
+    if (!overview) throw new Error("cdp_overview is missing from the catalog");
+    const connection = requireConnection({ METRIGATE_CDP_URL: vendors.cdp.url, METRIGATE_CDP_TOKEN: "made-up" }, "cdp");
+    const client = remoteClientFor(connection);
+    try {
+      await expect(client.call(overview, {})).rejects.toThrow("Authentication credentials were not provided or are invalid. Check METRIGATE_CDP_TOKEN.");
+    } finally {
+      await client.close();
+    }
   });
 
   it("runs the same flow over a synchronous transport, as UrlFetchApp is", () => {

@@ -2,7 +2,7 @@
 // against the HTTP API, credentials and family rules, workspace isolation, rate limits, large answers.
 
 import { Client, StreamableHTTPClientTransport, type Tool } from "@modelcontextprotocol/client";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { CATALOG, endpointByName } from "../shared/catalog/index.ts";
 import {
   ACME_ROWS,
@@ -20,6 +20,10 @@ import {
 } from "./support/mcp.ts";
 import { estimateTokens } from "../mcp-server/result-budget.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
+
+// The catalog-wide loops call each of the 21 tools several times over HTTP and MCP; on a machine shared
+// with other work that takes longer than the default 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 
 let server: TestServer;
 let acme: Credentials;

@@ -6,15 +6,16 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { remoteBackend } from "../mcp-server/backends.ts";
 import { createServer } from "../mcp-server/server.ts";
 import { endpointByName } from "../shared/catalog/index.ts";
-import { RemoteClient, type RemoteClientOptions } from "../shared/client/remote.ts";
+import { RemoteConnections } from "../shared/client/remote-connections.ts";
+import type { RemoteClientOptions } from "../shared/client/remote.ts";
 import { ACME_ROWS, argumentSets, badArgumentSets, callTool, expectSameAnswer, familyHeaders, httpAnswer, NOW, seedRows, textOf } from "./support/mcp.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
-const opened: { client: Client; remote: RemoteClient }[] = [];
+const opened: { client: Client; remote: RemoteConnections }[] = [];
 
-/** An MCP client talking (in memory) to an MCP server whose tools call `options.baseUrl` over HTTP. */
-async function remoteTools(options: RemoteClientOptions): Promise<Client> {
-  const remote = new RemoteClient(options);
+/** An MCP client talking (in memory) to an MCP server whose tools call the server of the §16 settings over HTTP. */
+async function remoteTools(settings: Record<string, string>, options: Omit<RemoteClientOptions, "baseUrl" | "credentials"> = {}): Promise<Client> {
+  const remote = RemoteConnections.fromSettings(settings, options);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await createServer({ backend: remoteBackend(remote) }).connect(serverSide);
   const client = new Client({ name: "metrigate-test", version: "1.0.0" });
@@ -42,7 +43,7 @@ describe("against a server with the default limits", () => {
   afterAll(() => server.close());
 
   test("every tool gives the HTTP API's answer, good arguments and bad", { timeout: 180_000 }, async () => {
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey: acme.apiKey, token: acme.token } });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: acme.apiKey, METRIGATE_TOKEN: acme.token });
     const { tools } = await client.listTools();
     let compared = 0;
     for (const tool of tools) {
@@ -59,24 +60,24 @@ describe("against a server with the default limits", () => {
   });
 
   test("a tool whose family needs a credential the connector lacks says which one", async () => {
-    const client = await remoteTools({ baseUrl: server.url, credentials: { token: acme.token } });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_TOKEN: acme.token });
     const result = await callTool(client, "taprain_stats", {});
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe(
-      "Taprain tools need an API key (the Taprain API accepts no JWT): connect with X-Api-Key: <key>, or start remote mode with --api-key.",
+      "Taprain needs an API key: set METRIGATE_TAPRAIN_API_KEY or METRIGATE_API_KEY.",
     );
   });
 
-  test("an unknown key gets the server's 401 sentence", async () => {
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey: "mg_live_revoked-or-made-up" } });
+  test("an unknown key gets the server's 401 sentence and the setting to check", async () => {
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: "mg_live_revoked-or-made-up" });
     const result = await callTool(client, "taprain_stats", {});
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toBe("The API key is invalid.");
+    expect(textOf(result)).toBe("The API key is invalid. Check METRIGATE_API_KEY.");
   });
 
   test("the same call within the cache lifetime is answered without a request", async () => {
     const apiKey = await server.runtime.accounts.createApiKey("acme");
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey } });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: apiKey });
     const first = await callTool(client, "taprain_stats", { range: "yesterday" });
     const second = await callTool(client, "taprain_stats", { range: "yesterday" });
     expect(second.structuredContent).toEqual(first.structuredContent);
@@ -100,12 +101,10 @@ describe("against a server with a small limit", () => {
   afterAll(() => server.close());
 
   test("a burst of 10 calls beyond the quota is queued, paced and all answered", async () => {
-    const client = await remoteTools({
-      baseUrl: server.url,
-      credentials: { apiKey: tiny.apiKey },
-      limits: { api_key: { quota: QUOTA, windowMs: WINDOW_MS } },
-      cacheTtlSeconds: 0,
-    });
+    const client = await remoteTools(
+      { METRIGATE_URL: server.url, METRIGATE_API_KEY: tiny.apiKey },
+      { limits: { api_key: { quota: QUOTA, windowMs: WINDOW_MS } }, cacheTtlSeconds: 0 },
+    );
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => callTool(client, "taprain_stats", { range: "today", offer: i % 2 === 0 ? "A" : "B" })),
@@ -139,7 +138,7 @@ describe("against a server whose window outlasts a loaded machine's requests", (
     const used = await Promise.all(Array.from({ length: QUOTA + 1 }, () => slow.get("/api/v1/stats", { "X-Api-Key": apiKey })));
     expect(used.map((r) => r.status).sort()).toEqual([...Array(QUOTA).fill(200), 429]);
     const waits: number[] = [];
-    const client = await remoteTools({ baseUrl: slow.url, credentials: { apiKey }, onRateLimited: ({ waitMs }) => waits.push(waitMs) });
+    const client = await remoteTools({ METRIGATE_URL: slow.url, METRIGATE_API_KEY: apiKey }, { onRateLimited: ({ waitMs }) => waits.push(waitMs) });
     const result = await callTool(client, "taprain_stats", { range: "today" });
     expect(result.isError ?? false).toBe(false);
     expect((result.structuredContent as { data: { summary: { clicks: number } } }).data.summary.clicks).toBe(3);
@@ -161,7 +160,7 @@ describe("waiting for a window: capped, reported, cancellable", () => {
 
   test("a wait longer than the cap is a tool error with the host and the retry time, at once", async () => {
     const apiKey = await server.runtime.accounts.createApiKey("acme");
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 500, cacheTtlSeconds: 0 });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: apiKey }, { maxWaitMs: 500, cacheTtlSeconds: 0 });
     expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
     const started = Date.now();
     const over = await callTool(client, "taprain_stats", { range: "hour" });
@@ -173,7 +172,7 @@ describe("waiting for a window: capped, reported, cancellable", () => {
 
   test("a wait within the cap sends progress notifications, then answers", async () => {
     const apiKey = await server.runtime.accounts.createApiKey("acme");
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 30_000, cacheTtlSeconds: 0 });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: apiKey }, { maxWaitMs: 30_000, cacheTtlSeconds: 0 });
     expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
     const progress: string[] = [];
     const result = await client.callTool(
@@ -187,7 +186,7 @@ describe("waiting for a window: capped, reported, cancellable", () => {
 
   test("a call cancelled while it waits is never sent", async () => {
     const apiKey = await server.runtime.accounts.createApiKey("acme");
-    const client = await remoteTools({ baseUrl: server.url, credentials: { apiKey }, maxWaitMs: 30_000, cacheTtlSeconds: 0 });
+    const client = await remoteTools({ METRIGATE_URL: server.url, METRIGATE_API_KEY: apiKey }, { maxWaitMs: 30_000, cacheTtlSeconds: 0 });
     expect((await callTool(client, "taprain_stats", {})).isError ?? false).toBe(false);
     const abort = new AbortController();
     const waiting = client.callTool({ name: "taprain_stats", arguments: { range: "hour" } }, { signal: abort.signal });

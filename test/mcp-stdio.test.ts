@@ -86,6 +86,11 @@ test("once the client is gone, an unknown workspace and a half-given remote mode
   expect(unknown.stderr.trim()).toBe('metrigate: Workspace "nobody" does not exist.');
   expect(unknown.status).toBe(1);
   const remote = spawnSync(process.execPath, [cli, "mcp", "--url", "http://127.0.0.1:1"], { env, encoding: "utf8", input: "" });
-  expect(remote.stderr.trim()).toBe("metrigate: remote mode needs --api-key K and/or --token T (or METRIGATE_API_KEY / METRIGATE_TOKEN).");
+  expect(remote.stderr.trim()).toBe(
+    "metrigate: remote mode cannot call any API: " +
+      "Tapemetric needs a JWT: set METRIGATE_TAPEMETRIC_TOKEN, or METRIGATE_TAPEMETRIC_EMAIL and METRIGATE_TAPEMETRIC_PASSWORD to log in, or METRIGATE_TOKEN. " +
+      "Taprain needs an API key: set METRIGATE_TAPRAIN_API_KEY or METRIGATE_API_KEY. " +
+      "CDP needs an API key or a JWT: set METRIGATE_CDP_API_KEY or METRIGATE_CDP_TOKEN, or METRIGATE_API_KEY or METRIGATE_TOKEN.",
+  );
   expect(remote.status).toBe(2);
 });

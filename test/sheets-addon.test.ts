@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildAddon } from "../sheets-addon/src/build.ts";
 import { ENTRY_POINTS } from "../sheets-addon/src/entry-points.ts";
 import { sheetFunctions } from "../shared/sheets/functions.ts";
-import { loadProject, type AppsScriptProject } from "./support/apps-script/sandbox.ts";
+import { errorOf, loadProject, OWNER, type AppsScriptProject } from "./support/apps-script/sandbox.ts";
 import { startServerProcess, type ServerProcess } from "./support/apps-script/server-process.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
@@ -44,7 +44,7 @@ function requests(): number {
 }
 
 function connect(settings: { url?: string; apiKey?: string; token?: string }): void {
-  const props = project.services.PropertiesService.user;
+  const props = project.services.PropertiesService.ofUser(OWNER);
   const entries: [string, string | undefined][] = [
     ["METRIGATE_URL", settings.url],
     ["METRIGATE_API_KEY", settings.apiKey],
@@ -56,15 +56,6 @@ function connect(settings: { url?: string; apiKey?: string; token?: string }): v
   }
 }
 
-/** The message a custom function failed with, as Sheets shows it in the cell's #ERROR! tooltip. */
-function errorOf(work: () => unknown): string {
-  try {
-    work();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   distDir = (await buildAddon()).outDir;
@@ -196,14 +187,14 @@ describe("custom functions", () => {
     connect({ url: `${server.url}/metrigate`, apiKey: server.credentials.acme.apiKey });
     messages.push([errorOf(() => project.customFunction("STATS", "today")), "Not found (404): No such endpoint: GET /metrigate/api/v1/stats."]);
     connect({ url: server.url });
-    messages.push([errorOf(() => project.customFunction("STATS", "today")), "Taprain data needs an API key: set METRIGATE_API_KEY."]);
+    messages.push([errorOf(() => project.customFunction("STATS", "today")), "Taprain needs an API key: set METRIGATE_TAPRAIN_API_KEY or METRIGATE_API_KEY."]);
     connect({});
     messages.push([
       errorOf(() => project.customFunction("STATS", "today")),
-      "Metrigate is not connected: open the Metrigate menu ▸ Settings and reports, and enter the server URL.",
+      "Metrigate is not connected: the spreadsheet's owner opens the Metrigate menu ▸ Settings and reports, and enters a server URL.",
     ]);
     connect({ url: "http://127.0.0.1:9", apiKey: server.credentials.acme.apiKey });
-    messages.push([errorOf(() => project.customFunction("STATS", "today")), "Cannot reach Metrigate at http://127.0.0.1:9"]);
+    messages.push([errorOf(() => project.customFunction("STATS", "today")), "Cannot reach http://127.0.0.1:9"]);
     for (const [actual, expected] of messages) {
       expect(actual.startsWith(expected)).toBe(true);
       expect(actual).not.toMatch(/\n\s+at /);
@@ -244,8 +235,8 @@ describe("429 from the server", () => {
   test("is retried after its Retry-After, and the call then succeeds", () => {
     const sandbox = loadProject(distDir);
     try {
-      sandbox.services.PropertiesService.user.setProperty("METRIGATE_URL", limited.url);
-      sandbox.services.PropertiesService.user.setProperty("METRIGATE_API_KEY", limited.credentials.acme.apiKey);
+      sandbox.services.PropertiesService.ofUser(OWNER).setProperty("METRIGATE_URL", limited.url);
+      sandbox.services.PropertiesService.ofUser(OWNER).setProperty("METRIGATE_API_KEY", limited.credentials.acme.apiKey);
       sandbox.customFunction("STATS", "today");
       sandbox.customFunction("STATS", "yesterday");
       const table = sandbox.customFunction("STATS", "7days", "US");
@@ -283,11 +274,12 @@ describe("saved reports and schedules", () => {
     stats.getRange(2, 9).setValues([["keep me"]]);
 
     project.run("saveReport", report);
-    expect(ScriptApp.triggers).toEqual([{ id: "trigger-1", handler: "runHourlyReports", everyHours: 1 }]);
+    expect(ScriptApp.triggers).toEqual([{ id: "trigger-1", handler: "runHourlyReports", user: OWNER, everyHours: 1 }]);
     project.run("saveReport", { ...report, name: "Totals daily", section: "summary", cell: "A1", sheet: "Daily", schedule: "daily" });
-    expect(ScriptApp.triggers.map((t) => [t.handler, t.everyDays, t.atHour])).toEqual([
-      ["runHourlyReports", undefined, undefined],
-      ["runDailyReports", 1, 6],
+    // The daily run is at 06:00 in the spreadsheet's zone, whatever the script project's zone says.
+    expect(ScriptApp.triggers.map((t) => [t.handler, t.everyDays, t.atHour, t.timeZone])).toEqual([
+      ["runHourlyReports", undefined, undefined, undefined],
+      ["runDailyReports", 1, 6, "America/New_York"],
     ]);
 
     const before = requests();
@@ -351,33 +343,46 @@ describe("menu and sidebar", () => {
     project.run("showSidebar");
     const sidebar = project.services.SpreadsheetApp.ui.sidebars.at(-1);
     expect(sidebar?.title).toBe("Metrigate");
-    for (const id of ['id="url"', 'id="apiKey"', 'id="token"', "google.script.run"]) expect(sidebar?.content).toContain(id);
+    // One input per §16 setting, named as the setting.
+    for (const id of ['id="METRIGATE_URL"', 'id="METRIGATE_TAPRAIN_API_KEY"', 'id="METRIGATE_TAPEMETRIC_PASSWORD"', 'id="METRIGATE_CDP_TOKEN"', "google.script.run"]) {
+      expect(sidebar?.content).toContain(id);
+    }
   });
 
-  test("settings go to user properties; the sidebar never sees the secrets; the connection test tries each credential", () => {
+  test("simple mode: settings go to the owner's user properties under the §16 names; the sidebar never sees the secrets; Test says per API what worked", () => {
     connect({});
     const { apiKey, token } = server.credentials.acme;
-    project.run("saveSettings", { url: `${server.url}/`, apiKey, token: "" });
-    const props = project.services.PropertiesService.user;
+    project.run("saveSettings", { mode: "simple", values: { METRIGATE_URL: `${server.url}/`, METRIGATE_API_KEY: apiKey, METRIGATE_TOKEN: "" } });
+    const props = project.services.PropertiesService.ofUser(OWNER);
     expect(props.getProperty("METRIGATE_URL")).toBe(server.url);
     expect(props.getProperty("METRIGATE_API_KEY")).toBe(apiKey);
     expect(props.getProperty("METRIGATE_TOKEN")).toBeNull();
 
-    const state = project.run("getSidebarState") as { settings: unknown; functions: { name: string }[] };
-    expect(state.settings).toEqual({ url: server.url, apiKeySet: true, tokenSet: false });
+    const state = project.run("getSidebarState") as { settings: Record<string, unknown>; functions: { name: string }[] };
+    expect(state.settings.mode).toBe("simple");
+    expect(state.settings.values).toEqual({ METRIGATE_URL: server.url });
+    expect(state.settings.secretsSet).toMatchObject({ METRIGATE_API_KEY: true, METRIGATE_TOKEN: false, METRIGATE_TAPRAIN_API_KEY: false });
+    expect(state.settings.who).toEqual({ user: OWNER, owner: OWNER, isOwner: true });
     expect(JSON.stringify(state)).not.toContain(apiKey);
     expect(state.functions.map((f) => f.name)).toEqual(sheetFunctions().map((f) => f.name));
 
-    expect(project.run("testConnection")).toEqual(["API key: OK (STATS answered).", "Token: not set."]);
-    project.run("saveSettings", { url: server.url, token, clearApiKey: true });
+    expect(project.run("testConnection")).toEqual([
+      "Tapemetric: not tested. Tapemetric needs a JWT: set METRIGATE_TAPEMETRIC_TOKEN, or METRIGATE_TAPEMETRIC_EMAIL and METRIGATE_TAPEMETRIC_PASSWORD to log in, or METRIGATE_TOKEN.",
+      `Taprain: OK — STATS answered from ${server.url} with METRIGATE_API_KEY.`,
+      `CDP: OK — CDP_OVERVIEW answered from ${server.url} with METRIGATE_API_KEY.`,
+    ]);
+    project.run("saveSettings", { mode: "simple", values: { METRIGATE_URL: server.url, METRIGATE_TOKEN: token }, clear: ["METRIGATE_API_KEY"] });
     expect(props.getProperty("METRIGATE_API_KEY")).toBeNull();
     expect(props.getProperty("METRIGATE_TOKEN")).toBe(token);
-    expect(errorOf(() => project.run("saveSettings", { url: "metrigate.example.com" }))).toBe(
-      "The server URL must start with http:// or https://, e.g. https://metrigate.example.com.",
+    expect(project.run("testConnection", "tapemetric")).toEqual([`Tapemetric: OK — TM_OVERVIEW answered from ${server.url} with METRIGATE_TOKEN.`]);
+    expect(errorOf(() => project.run("saveSettings", { mode: "simple", values: { METRIGATE_URL: "metrigate.example.com" } }))).toBe(
+      'METRIGATE_URL must be an http(s) URL such as https://api.example.com, got "metrigate.example.com".',
     );
+    expect(props.getProperty("METRIGATE_URL")).toBe(server.url);
   });
 
   test("custom functions cannot change settings (they run read-only)", () => {
-    expect(errorOf(() => project.customFunction("saveSettings", { url: server.url }))).toContain("You do not have permission to call setProperty");
+    const form = { mode: "simple", values: { METRIGATE_URL: server.url } };
+    expect(errorOf(() => project.customFunction("saveSettings", form))).toContain("You do not have permission to call setProperty");
   });
 });

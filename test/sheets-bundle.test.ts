@@ -61,7 +61,9 @@ test("menu, sidebar and trigger handlers are top-level too, and come after the b
     expect(at, entry.name).toBeGreaterThan(bundleEnd);
   }
   expect(script.startsWith("// Metrigate for Google Sheets.")).toBe(true);
-  expect(script.split("\n")[1].slice(0, 60)).toMatch(/^("use strict";)?var Metrigate=\(\(\)=>\{/);
+  // The time limits count from the script's first statement.
+  expect(script.split("\n")[1]).toBe("var MetrigateLoadedAt = Date.now();");
+  expect(script.split("\n")[2].slice(0, 60)).toMatch(/^("use strict";)?var Metrigate=\(\(\)=>\{/);
 });
 
 test("the manifest asks for V8 and the least OAuth scopes; the sidebar is copied as is", () => {
@@ -72,6 +74,7 @@ test("the manifest asks for V8 and the least OAuth scopes; the sidebar is copied
     "https://www.googleapis.com/auth/spreadsheets.currentonly",
     "https://www.googleapis.com/auth/script.container.ui",
     "https://www.googleapis.com/auth/script.scriptapp",
+    "https://www.googleapis.com/auth/userinfo.email",
   ]);
   expect(readFileSync(join(built.outDir, "sidebar.html"), "utf8")).toBe(readFileSync("sheets-addon/src/sidebar.html", "utf8"));
 });

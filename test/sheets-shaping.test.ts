@@ -85,6 +85,16 @@ describe("tables from response bodies", () => {
     expect(() => tableOf(concurrency, body, "peaks")).toThrow('Unknown section "peaks" for TEST_FN: use points or summary.');
   });
 
+  test("fields of list items that the schema does not name become extra columns after the known ones", () => {
+    const segments = endpointWith(z.array(z.object({ id: z.number(), trend: z.array(z.object({ date: z.string(), members: z.number() })) })));
+    const body = [{ id: 7, trend: [{ day: "2026-04-03", count: 3201 }], tier: "gold" }, { id: 8, trend: [], note: { a: 1 } }];
+    expect(tableOf(segments, body)).toEqual([
+      ["id", "trend", "tier", "note"],
+      [7, "day: 2026-04-03, count: 3201", "gold", ""],
+      [8, "", "", "a: 1"],
+    ]);
+  });
+
   test("usage pairs become used/limit columns; records of other shapes become one readable cell", () => {
     const usage = endpointWith(
       z.object({
@@ -123,7 +133,8 @@ describe("tables from response bodies", () => {
   });
 
   test("every catalog endpoint with a sheet function gives a header row even for an empty body", () => {
-    for (const fn of sheetFunctions()) {
+    // Query answers name their columns after the request they echo, so they have no header without one.
+    for (const fn of sheetFunctions().filter((f) => !f.endpoint.tabular)) {
       for (const section of fn.sections.length > 0 ? fn.sections : [undefined]) {
         const table = tableOf(fn.endpoint, {}, section);
         expect(table.length, `${fn.name} ${section ?? ""}`).toBe(1);
@@ -148,6 +159,9 @@ describe("custom functions from the catalog", () => {
     CDP_ACTIVATIONS: "cdp_activations",
     CDP_COPILOT: "cdp_copilot",
     CDP_USAGE: "cdp_usage",
+    TAPEMETRIC_QUERY: "tapemetric_query",
+    TAPRAIN_QUERY: "taprain_query",
+    CDP_QUERY: "cdp_query",
   };
 
   test("each function is one of CONTRACT §13.1's, on its endpoint, read-only, with the parameters in order", () => {
@@ -233,20 +247,23 @@ describe("reading responses", () => {
 
   test.each([
     ["200 JSON", key, 200, {}, '{"a":1}', { kind: "ok", body: { a: 1 } }],
-    ["200 not JSON", key, 200, {}, "<html>", { kind: "error", message: "The server at http://m.example/api/v1/stats did not answer with JSON: check METRIGATE_URL." }],
+    ["200 not JSON", key, 200, {}, "<html>", { kind: "error", message: "The server at http://m.example/api/v1/stats did not answer with JSON: check its URL setting." }],
     ["401 with a key", key, 401, {}, '{"success":false,"error":"The API key is invalid."}', { kind: "error", message: "Not authorised (401): The API key is invalid. Check METRIGATE_API_KEY." }],
     ["401 with a token", token, 401, {}, '{"error":"unauthorized","message":"The token has expired."}', { kind: "error", message: "Not authorised (401): The token has expired. Check METRIGATE_TOKEN." }],
     ["403 without a body", key, 403, {}, "", { kind: "error", message: "Forbidden (403): this credential may not read this data." }],
-    ["404 from something else", key, 404, {}, "Not Found", { kind: "error", message: "Not found (404): nothing at http://m.example/api/v1/stats. Check that METRIGATE_URL points at a Metrigate server." }],
+    ["404 from something else", key, 404, {}, "Not Found", { kind: "error", message: "Not found (404): nothing at http://m.example/api/v1/stats. Check that the URL setting points at a server of this API." }],
     ["404 from Metrigate", key, 404, {}, '{"detail":"No subscription covers today."}', { kind: "error", message: "Not found (404): No subscription covers today." }],
-    ["429 with retry-after in any case", key, 429, { "retry-after": "7" }, "", { kind: "retry", afterSeconds: 7, message: "Rate limited (429): retry in 7 seconds." }],
-    ["429 with only RateLimit-Reset", key, 429, { "RateLimit-Reset": "12" }, '{"success":false,"error":"Rate limit exceeded."}', { kind: "retry", afterSeconds: 12, message: "Rate limited (429): Rate limit exceeded." }],
-    ["429 without headers", key, 429, {}, "", { kind: "retry", afterSeconds: 60, message: "Rate limited (429): retry in 60 seconds." }],
+    ["429 with retry-after in any case", key, 429, { "retry-after": "7" }, "", { kind: "retry", afterSeconds: 7, message: "Rate limited (429): try again in 7 s." }],
+    ["429 with only RateLimit-Reset", key, 429, { "RateLimit-Reset": "12" }, '{"success":false,"error":"Rate limit exceeded."}', { kind: "retry", afterSeconds: 12, message: "Rate limited (429): try again in 12 s. Rate limit exceeded." }],
+    // RFC 9110 allows an HTTP date; "now" below is 2026-03-18T15:30:00Z, 45 s before it.
+    ["429 with Retry-After as an HTTP date", key, 429, { "Retry-After": "Wed, 18 Mar 2026 15:30:45 GMT" }, "", { kind: "retry", afterSeconds: 45, message: "Rate limited (429): try again in 45 s." }],
+    ["429 with an HTTP date already past", key, 429, { "Retry-After": "Wed, 18 Mar 2026 15:29:00 GMT" }, "", { kind: "retry", afterSeconds: 0, message: "Rate limited (429): try again in 0 s." }],
+    ["429 without headers", key, 429, {}, "", { kind: "retry", afterSeconds: 60, message: "Rate limited (429): try again in 60 s." }],
     ["400 says what the server said", key, 400, {}, '{"success":false,"error":"Bad range."}', { kind: "error", message: "Bad range." }],
     ["500 with a message", key, 500, {}, '{"detail":"Internal error; quote request id r1."}', { kind: "error", message: "Metrigate server error (500): Internal error; quote request id r1." }],
     ["502 without one", key, 502, {}, "", { kind: "error", message: "HTTP 502 from http://m.example/api/v1/stats." }],
   ])("%s", (_label, request, status, headers, text, expected) => {
-    expect(readResponse(request, status, headers, text)).toEqual(expected);
+    expect(readResponse(request, status, headers, text, Date.parse("2026-03-18T15:30:00Z"))).toEqual(expected);
   });
 
   test("a 429 is retried while attempts and the time budget last", () => {
@@ -254,6 +271,9 @@ describe("reading responses", () => {
     expect(retryWait(limited, 1, 25_000)).toBe(3000);
     expect(retryWait(limited, 1, 2_999)).toBeUndefined();
     expect(retryWait(limited, 4, 25_000)).toBeUndefined();
+    // The retried request needs time to be answered too: a 3 s wait plus 8 s for the answer needs 11 s.
+    expect(retryWait(limited, 1, 11_000, 8_000)).toBe(3000);
+    expect(retryWait(limited, 1, 10_999, 8_000)).toBeUndefined();
   });
 });
 
@@ -302,19 +322,21 @@ describe("chunked cache values", () => {
     expect(pieces.slice(0, 3)).toEqual(["aé€", "😀aé", "€😀"]);
   });
 
-  test("a value over 100 KB goes into chunks and comes back whole; a lost chunk is a miss", () => {
+  test("a value over 100 KB goes into chunks of at most 90 KB (room under CacheService's 100 KB) and comes back whole; a lost chunk is a miss", () => {
     const store = new Map<string, string>();
     const cache = {
       get: (k: string) => store.get(k) ?? null,
       getAll: (keys: string[]) => Object.fromEntries(keys.filter((k) => store.has(k)).map((k) => [k, store.get(k) ?? ""])),
       put: (k: string, v: string) => void store.set(k, v),
       putAll: (values: Record<string, string>) => Object.entries(values).forEach(([k, v]) => store.set(k, v)),
+      remove: (k: string) => void store.delete(k),
     };
     const chunked = new ChunkedCache(cache);
     const value = "x".repeat(250 * 1024);
     chunked.put("big", value, 300);
+    // 250 KB in 90 KB chunks: 3 chunks and the manifest.
     expect(store.size).toBe(4);
-    expect(Math.max(...[...store.values()].map((v) => v.length))).toBe(100 * 1024);
+    expect(Math.max(...[...store.values()].map((v) => v.length))).toBe(90 * 1024);
     expect(chunked.get("big")).toBe(value);
     store.delete([...store.keys()].find((k) => k.endsWith(".1")) ?? "");
     expect(chunked.get("big")).toBeUndefined();

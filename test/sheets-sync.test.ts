@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi 
 import { main } from "../cli/main.ts";
 import { FakeGoogleSheets } from "./support/google-sheets-api.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
+import { startVendorServers, type VendorServers } from "./support/vendor-server.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
 const METRICS = ["clicks", "leads", "revenue", "cvr", "epc"];
@@ -179,6 +180,85 @@ describe("one pass", () => {
       ["report", "target", "rows", "error"],
       ["Broken", "Stats!A1", 0, reason],
       ["Countries", "Breakdown!B3", 2, ""],
+    ]);
+  });
+});
+
+describe("per-API connections (CONTRACT §16)", () => {
+  let vendors: VendorServers;
+  beforeAll(async () => {
+    vendors = await startVendorServers();
+  });
+  afterAll(() => vendors.close());
+
+  test("a config with the per-API settings as keys writes a report from each vendor's own host", async () => {
+    google.addSpreadsheet("sheet-vendors", ["Stats"]);
+    const config = writeConfig("vendors.json", {
+      METRIGATE_TAPEMETRIC_URL: vendors.tapemetric.url,
+      METRIGATE_TAPEMETRIC_EMAIL: vendors.tapemetric.email,
+      METRIGATE_TAPEMETRIC_PASSWORD: vendors.tapemetric.password,
+      METRIGATE_TAPRAIN_URL: vendors.taprain.url,
+      METRIGATE_CDP_URL: vendors.cdp.url,
+      METRIGATE_CDP_TOKEN: vendors.cdp.token,
+      reports: [
+        { name: "Taprain today", endpoint: "STATS", params: { range: "today", country: "US" }, sheet: "Stats", cell: "A1" },
+        { name: "Tapemetric week", endpoint: "TM_OVERVIEW", params: { range: "7d" }, sheet: "Tapemetric", cell: "A1" },
+        { name: "Segments", endpoint: "CDP_SEGMENTS", sheet: "CDP", cell: "A1" },
+        { name: "Copilot", endpoint: "CDP_COPILOT", sheet: "CDP", cell: "A10" },
+      ],
+    });
+    // Every setting can sit in the config; here the Taprain key comes from the environment, as a secret may.
+    const code = await main(["sheets", "sync", "--spreadsheet", "sheet-vendors", "--config", config], {
+      METRIGATE_TAPRAIN_API_KEY: vendors.taprain.apiKey,
+      METRIGATE_SHEETS_API_URL: google.url,
+      GOOGLE_SERVICE_ACCOUNT_KEY: JSON.stringify(google.account),
+    });
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toEqual(["Stats!A1 ← Taprain today: 1 rows\nTapemetric!A1 ← Tapemetric week: 1 rows\nCDP!A1 ← Segments: 1 rows\nCDP!A10 ← Copilot: 2 rows"]);
+
+    // The seed documents' figures, read by column name (Metrigate's own additions may add columns).
+    const column = (table: unknown[][], name: string) => table.slice(1).map((row) => row[table[0].indexOf(name)]);
+    expect(google.values("sheet-vendors", "Stats")).toEqual([METRICS, [214, 27, 138.24, 12.6168, 0.645981]]);
+    const tapemetric = google.values("sheet-vendors", "Tapemetric");
+    expect(["monthly_active_users", "watch_hours", "paid_subscribers", "arpu_inr", "churn_pct", "wow_delta.mau"].map((name) => column(tapemetric, name))).toEqual([
+      [8420000],
+      [94700000],
+      [1860000],
+      [187],
+      [3.1],
+      [12.4],
+    ]);
+    const cdp = google.values("sheet-vendors", "CDP");
+    const segments = cdp.slice(0, 2);
+    expect([column(segments, "id"), column(segments, "name"), column(segments, "member_count")]).toEqual([[7], ["High LTV Buyers"], [3482]]);
+    const copilot = cdp.slice(9).map((row) => row.slice(0, 3));
+    expect([column(copilot, "success"), column(copilot, "error")]).toEqual([
+      [8, 11],
+      [1, 0],
+    ]);
+
+    // One Tapemetric login; the key went only to Taprain, the token only to CDP; no failures.
+    expect(vendors.logins()).toBe(1);
+    expect(vendors.requests.map((r) => `${r.family} ${r.method} ${r.path} ${r.status}`)).toEqual([
+      "taprain GET /api/v1/stats 200",
+      "tapemetric POST /v1/auth/login 200",
+      "tapemetric GET /v1/analytics/overview 200",
+      "cdp GET /api/analytics/segments/ 200",
+      "cdp GET /api/analytics/copilot/ 200",
+    ]);
+  });
+
+  test("an API without its settings fails its report with the sentence naming them; the others are written", async () => {
+    google.addSpreadsheet("sheet-partial", ["Stats"]);
+    const config = writeConfig("partial.json", {
+      METRIGATE_TAPRAIN_URL: vendors.taprain.url,
+      METRIGATE_TAPRAIN_API_KEY: vendors.taprain.apiKey,
+      reports: [REPORTS[0], { name: "Copilot", endpoint: "CDP_COPILOT", sheet: "CDP", cell: "A1" }],
+    });
+    expect(await main(["sheets", "sync", "--spreadsheet", "sheet-partial", "--config", config], env({ METRIGATE_API_KEY: "" }))).toBe(1);
+    expect(out).toEqual([
+      "Stats!A1 ← Today: 1 rows\nCopilot: CDP has no server: set METRIGATE_CDP_URL (its own host) or METRIGATE_URL (one Metrigate server for all three APIs).",
     ]);
   });
 });

@@ -5,6 +5,7 @@ import type { Principal } from "../../shared/auth/accounts.ts";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { CATALOG } from "../../shared/catalog/index.ts";
 import { coerceQuery } from "../../shared/catalog/params.ts";
+import { csvOf } from "../../shared/query/answer.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authenticate } from "../credentials.ts";
 import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
@@ -19,6 +20,11 @@ function objectOf(value: unknown): Record<string, unknown> {
 export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): Record<string, unknown> {
   const source = endpoint.method === "GET" ? objectOf(request.query) : objectOf(request.body);
   return coerceQuery(endpoint.params, { ...source, ...objectOf(request.params) });
+}
+
+/** CSV for `Accept: text/csv` or `format=csv` (CONTRACT §17). */
+function wantsCsv(request: FastifyRequest, params: Record<string, unknown>): boolean {
+  return params.format === "csv" || /\btext\/csv\b/i.test(request.headers.accept ?? "");
 }
 
 export function registerCatalogRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
@@ -36,8 +42,10 @@ export function registerCatalogRoutes(app: FastifyInstance, runtime: Runtime, ro
       handler: async (request, reply) => {
         const principal = principals.get(request) ?? (await authenticate(runtime.accounts, request, endpoint.family));
         const limit = await applyRateLimit(runtime.limits, principal, reply);
-        const result = await runtime.engine.run(endpoint, principal.workspace, requestParams(endpoint, request), limit.remaining);
+        const params = requestParams(endpoint, request);
+        const result = await runtime.engine.run(endpoint, principal.workspace, params, limit.remaining);
         reply.header("X-Cache", result.cache);
+        if (endpoint.tabular && wantsCsv(request, params)) return reply.type("text/csv; charset=utf-8").send(csvOf(endpoint.tabular(result.body)));
         return result.body;
       },
     });

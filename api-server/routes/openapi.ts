@@ -54,7 +54,13 @@ function catalogOperation(endpoint: AnyEndpoint): Operation {
       ? { requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: bodyProperties, required: bodyRequired } } } } }
       : {}),
     responses: {
-      "200": { description: "Success", content: { "application/json": { schema: jsonSchema(endpoint.response, "output") } } },
+      "200": {
+        description: "Success",
+        content: {
+          "application/json": { schema: jsonSchema(endpoint.response, "output") },
+          ...(endpoint.tabular ? { "text/csv": { schema: { type: "string", description: "The rows as CSV with a header line (Accept: text/csv or format=csv)." } } } : {}),
+        },
+      },
       ...errorResponses(endpoint.family, [400, 401, 403, 429]),
     },
   };

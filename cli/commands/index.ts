@@ -3,6 +3,7 @@
 import type { Command } from "../command.ts";
 import { alertsEvaluate } from "./alerts.ts";
 import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
+import { copy } from "./copy.ts";
 import { importFile, seed } from "./data.ts";
 import { mcp } from "./mcp.ts";
 import { serve } from "./serve.ts";
@@ -13,6 +14,7 @@ export const COMMANDS: readonly Command[] = [
   mcp,
   seed,
   importFile,
+  copy,
   workspaceCreate,
   workspaceSuspend,
   workspaceResume,

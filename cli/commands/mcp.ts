@@ -1,57 +1,60 @@
 // `metrigate mcp`: the MCP server over stdio, either on the local engine (one workspace, operator access)
-// or as a connector to any wire-compatible server (`--url` with an API key and/or a JWT).
+// or as a connector (remote mode, whenever any URL setting is present): each API's calls go to its own host
+// or to one Metrigate server, as the §16 settings say (environment variables or the matching flags).
 
 import { localBackend, remoteBackend } from "../../mcp-server/backends.ts";
 import { createServer } from "../../mcp-server/server.ts";
 import { serveStdio } from "../../mcp-server/stdio.ts";
-import { RemoteClient } from "../../shared/client/remote.ts";
+import { FAMILIES, hasRemoteUrl } from "../../shared/client/connections.ts";
+import { RemoteConnections } from "../../shared/client/remote-connections.ts";
 import { DEMO_WORKSPACE } from "../../shared/seed/demo.ts";
 import { UsageError, type Command } from "../command.ts";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connectionSettings, givenConnectionFlags } from "../connection-settings.ts";
 import { withRuntime } from "../open.ts";
-import { warnSecretFlag } from "../secret-input.ts";
-
-function option(value: string | boolean | undefined, fallback: string | undefined): string | undefined {
-  return typeof value === "string" && value !== "" ? value : fallback || undefined;
-}
 
 export const mcp: Command = {
   words: ["mcp"],
-  usage: "mcp [--workspace W] | [--url URL] (credentials: METRIGATE_API_KEY / METRIGATE_TOKEN)",
-  summary:
-    "Serve the MCP tools over stdio: local engine for a workspace, or remote against a server URL. --api-key K and --token T also work but show in ps and shell history.",
-  options: { workspace: { type: "string" }, url: { type: "string" }, "api-key": { type: "string" }, token: { type: "string" } },
+  usage: `mcp [--workspace W] | ${CONNECTION_USAGE}`,
+  summary: "Serve the MCP tools over stdio: local engine for a workspace, or remote against each API's server.",
+  options: { workspace: { type: "string" }, ...CONNECTION_OPTIONS },
   async run(ctx) {
-    const workspace = option(ctx.values.workspace, undefined);
-    // Environment fallbacks keep secrets out of an MCP client's command line (and out of `ps`).
-    const url = option(ctx.values.url, workspace ? undefined : ctx.env.METRIGATE_URL);
-    const apiKey = option(ctx.values["api-key"], url ? ctx.env.METRIGATE_API_KEY : undefined);
-    const token = option(ctx.values.token, url ? ctx.env.METRIGATE_TOKEN : undefined);
-    if (typeof ctx.values["api-key"] === "string") warnSecretFlag("api-key", "METRIGATE_API_KEY");
-    if (typeof ctx.values.token === "string") warnSecretFlag("token", "METRIGATE_TOKEN");
-
-    if (workspace && url) throw new UsageError("use --workspace (local engine) or --url (remote server), not both.");
-    if (!url) {
-      if (apiKey || token) throw new UsageError("--api-key and --token go with --url (remote mode).");
-      await withRuntime(ctx.env, async (runtime) => {
-        const found = await runtime.accounts.requireWorkspace(workspace ?? DEMO_WORKSPACE);
-        await serveStdio(() => createServer({ backend: localBackend(runtime, { kind: "operator", workspace: found }) }));
-      });
-      return 0;
+    const workspace = typeof ctx.values.workspace === "string" && ctx.values.workspace !== "" ? ctx.values.workspace : undefined;
+    const flags = givenConnectionFlags(ctx.values);
+    if (workspace) {
+      if (flags.length > 0) throw new UsageError(`use --workspace (local engine) or --${flags[0]} (remote mode), not both.`);
+      return serveLocal(ctx.env, workspace);
     }
-    if (!/^https?:\/\/[^/]/i.test(url)) throw new UsageError(`--url must be an http(s) URL, got "${url}".`);
-    if (!apiKey && !token) throw new UsageError("remote mode needs --api-key K and/or --token T (or METRIGATE_API_KEY / METRIGATE_TOKEN).");
-    const client = new RemoteClient({
-      baseUrl: url,
-      credentials: { apiKey, token },
+    // Environment fallbacks keep secrets out of an MCP client's command line (and out of `ps`).
+    const settings = connectionSettings(ctx.values, ctx.env);
+    if (!hasRemoteUrl(settings)) {
+      if (flags.length > 0) throw new UsageError(`--${flags[0]} goes with a server URL (--url, --tapemetric-url, --taprain-url or --cdp-url): remote mode.`);
+      return serveLocal(ctx.env, DEMO_WORKSPACE);
+    }
+    const connections = RemoteConnections.fromSettings(settings, {
       // Clients give up on a call after about 60 s; past half of that, an answer with the retry time is better.
       maxWaitMs: 30_000,
-      onRateLimited: ({ waitMs }) => console.error(`metrigate: rate limited by ${url}; waiting ${Math.ceil(waitMs / 1000)} s`),
+      onRateLimited: ({ waitMs, url }) => console.error(`metrigate: rate limited by ${new URL(url).origin}; waiting ${Math.ceil(waitMs / 1000)} s`),
     });
+    const problems = connections.problems();
+    if (problems.length === FAMILIES.length) {
+      await connections.close();
+      throw new UsageError(`remote mode cannot call any API: ${problems.join(" ")}`);
+    }
+    // stderr only: stdout carries the protocol.
+    console.error(`metrigate mcp, remote mode: ${FAMILIES.map((f) => connections.targets[f]).join("; ")}`);
     try {
-      await serveStdio(() => createServer({ backend: remoteBackend(client) }));
+      await serveStdio(() => createServer({ backend: remoteBackend(connections) }));
     } finally {
-      await client.close();
+      await connections.close();
     }
     return 0;
   },
 };
+
+async function serveLocal(env: NodeJS.ProcessEnv, workspace: string): Promise<number> {
+  await withRuntime(env, async (runtime) => {
+    const found = await runtime.accounts.requireWorkspace(workspace);
+    await serveStdio(() => createServer({ backend: localBackend(runtime, { kind: "operator", workspace: found }) }));
+  });
+  return 0;
+}

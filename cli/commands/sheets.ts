@@ -1,19 +1,20 @@
 // `metrigate sheets sync` (CONTRACT §13.4): writes saved reports into a Google Sheet from the server side —
-// the add-on's report format and table shaping, Metrigate calls through the paced remote client, and the
-// Sheets v4 API through googleapis with a service-account key. `--every 1h` repeats until stopped.
+// the add-on's report format and table shaping, each API's calls through its paced remote client (§16
+// settings from flags, the config file and the environment), and the Sheets v4 API through
+// @googleapis/sheets with a service-account key. `--every 1h` repeats until stopped.
 
 import { readFileSync } from "node:fs";
 import Bottleneck from "bottleneck";
-import { auth as googleAuth, sheets as sheetsApi, type sheets_v4 } from "googleapis/build/src/apis/sheets/index.js";
+import { auth as googleAuth, sheets as sheetsApi, type sheets_v4 } from "@googleapis/sheets";
 import { importPKCS8, SignJWT } from "jose";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
-import { RemoteClient } from "../../shared/client/remote.ts";
-import type { ClientCredentials } from "../../shared/client/request.ts";
+import { hasRemoteUrl } from "../../shared/client/connections.ts";
+import { RemoteConnections } from "../../shared/client/remote-connections.ts";
 import { InvalidInput } from "../../shared/errors.ts";
-import { LOG_HEADER, LOG_SHEET, parseReportsConfig, quoteSheet, reportBlock, resolveReport, type Report } from "../../shared/sheets/reports.ts";
-import { missingCredentialMessage } from "../../shared/sheets/response.ts";
+import { connectionSettingsOf, LOG_HEADER, LOG_SHEET, parseReportsConfig, quoteSheet, reportBlock, resolveReport, type Report } from "../../shared/sheets/reports.ts";
 import { toSheetTable, type SheetTable } from "../../shared/sheets/table.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
+import { CONNECTION_OPTIONS, CONNECTION_USAGE, connectionSettings } from "../connection-settings.ts";
 
 const SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets";
 const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
@@ -92,9 +93,8 @@ async function exchangeToken(key: ServiceAccountKey): Promise<{ token: string; e
 export interface SyncOptions {
   spreadsheetId: string;
   reports: readonly Report[];
-  /** Reads one report's data from Metrigate (the paced remote client). */
+  /** Reads one report's data from its API's server (the paced remote clients). */
   source: { call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown> };
-  credentials: ClientCredentials;
   key: ServiceAccountKey;
   /** Sheets API root, for emulators and tests (default Google's). */
   sheetsRootUrl?: string;
@@ -144,13 +144,11 @@ export class SheetSync {
 
   private async table(report: Report): Promise<SheetTable> {
     const resolved = resolveReport(report);
-    const missing = missingCredentialMessage(resolved.endpoint, this.options.credentials);
-    if (missing) throw new InvalidInput(missing);
     const body = await this.options.source.call(resolved.endpoint, resolved.params);
     return toSheetTable(resolved.endpoint.name, body, resolved.section);
   }
 
-  /** One pass: every report's data from Metrigate, then at most five Sheets API requests. */
+  /** One pass: every report's data from its API, then at most five Sheets API requests. */
   async run(): Promise<SyncResult[]> {
     const { spreadsheetId, reports } = this.options;
     const written: { report: Report; table: SheetTable }[] = [];
@@ -245,16 +243,14 @@ function waitOrStop(ms: number, signal: AbortSignal): Promise<void> {
 
 export const sheetsSync: Command = {
   words: ["sheets", "sync"],
-  usage: "sheets sync --spreadsheet ID --config reports.json [--every 1h] [--key FILE] [--url URL]",
+  usage: `sheets sync --spreadsheet ID --config reports.json [--every 1h] [--key FILE] ${CONNECTION_USAGE}`,
   summary: "Write saved reports into a Google Sheet with a service account (repeat with --every).",
   options: {
     spreadsheet: { type: "string" },
     config: { type: "string" },
     every: { type: "string" },
     key: { type: "string" },
-    url: { type: "string" },
-    "api-key": { type: "string" },
-    token: { type: "string" },
+    ...CONNECTION_OPTIONS,
   },
   async run(ctx) {
     const spreadsheetId = spreadsheetIdOf(requireString(ctx.values, "spreadsheet"));
@@ -269,15 +265,14 @@ export const sheetsSync: Command = {
     }
     const config = parseReportsConfig(configText, configPath);
     config.reports.forEach(resolveReport);
-    const baseUrl = stringOption(ctx.values.url) ?? config.url ?? ctx.env.METRIGATE_URL;
-    if (!baseUrl) throw new UsageError("no Metrigate server: pass --url, put \"url\" in the config, or set METRIGATE_URL.");
-    const credentials = {
-      apiKey: stringOption(ctx.values["api-key"]) ?? ctx.env.METRIGATE_API_KEY,
-      token: stringOption(ctx.values.token) ?? ctx.env.METRIGATE_TOKEN,
-    };
+    // Flags first, then the config file's keys, then the environment (CONTRACT §16: the same names everywhere).
+    const settings = connectionSettings(ctx.values, connectionSettingsOf(config), ctx.env);
+    if (!hasRemoteUrl(settings)) {
+      throw new UsageError("no server: set METRIGATE_URL (one Metrigate server) or the per-API URLs, as flags (--url, --taprain-url, …), config keys or environment variables.");
+    }
     const key = loadServiceAccountKey(stringOption(ctx.values.key), ctx.env);
-    const source = new RemoteClient({ baseUrl, credentials, cacheTtlSeconds: 0 });
-    const sync = new SheetSync({ spreadsheetId, reports: config.reports, source, credentials, key, sheetsRootUrl: ctx.env.METRIGATE_SHEETS_API_URL });
+    const source = RemoteConnections.fromSettings(settings, { cacheTtlSeconds: 0 });
+    const sync = new SheetSync({ spreadsheetId, reports: config.reports, source, key, sheetsRootUrl: ctx.env.METRIGATE_SHEETS_API_URL });
     // Repeating syncs stop cleanly on Ctrl-C or SIGTERM, after the pass in progress.
     const stop = new AbortController();
     const onSignal = () => stop.abort();

@@ -5,6 +5,7 @@ import type { Alert } from "../endpoints/tapemetric/alerts.ts";
 import { ALERT_COLUMNS, alertOf } from "../endpoints/tapemetric/alerts.ts";
 import { round } from "../catalog/rounding.ts";
 import type { Runtime } from "../runtime.ts";
+import { tableSpec } from "../store/tables.ts";
 
 const MINUTE_MS = 60_000;
 export const RECENT_MS = 15 * MINUTE_MS;
@@ -47,6 +48,30 @@ const SPIKES_SQL = `
     )
   ORDER BY pop`;
 
+// The same check in ClickHouse SQL; ClickHouse has no transactions, so the raise is one all-or-nothing
+// load and two servers evaluating at the same instant could each raise it (docs/scale-out.md).
+const CLICKHOUSE_SPIKES_SQL = `
+  WITH windows AS (
+    SELECT pop,
+           sumIf(coalesce(rebuffer_seconds, 0), started_at >= {recent_start:DateTime64(3, 'UTC')}) AS recent_rebuffer,
+           sumIf(watch_seconds, started_at >= {recent_start:DateTime64(3, 'UTC')}) AS recent_watch,
+           sumIf(coalesce(rebuffer_seconds, 0), started_at < {recent_start:DateTime64(3, 'UTC')}) AS base_rebuffer,
+           sumIf(watch_seconds, started_at < {recent_start:DateTime64(3, 'UTC')}) AS base_watch
+    FROM tm_sessions FINAL
+    WHERE workspace_id = {ws:String} AND started_at >= {baseline_start:DateTime64(3, 'UTC')} AND started_at < {now:DateTime64(3, 'UTC')}
+    GROUP BY pop
+  )
+  SELECT pop, base_rebuffer / base_watch AS baseline, recent_rebuffer / recent_watch AS recent
+  FROM windows
+  WHERE recent_watch > 0 AND base_watch > 0
+    AND recent_rebuffer * base_watch >= 2 * base_rebuffer * recent_watch
+    AND recent_rebuffer * 20 >= recent_watch
+    AND concat({title_prefix:String}, pop) NOT IN (
+      SELECT title FROM tm_alerts FINAL
+      WHERE workspace_id = {ws:String} AND NOT acknowledged AND created_at > {quiet_since:DateTime64(3, 'UTC')}
+    )
+  ORDER BY pop`;
+
 const RAISE_SQL = `
   INSERT INTO tm_alerts (workspace_id, id, severity, source, title, description, acknowledged, created_at)
   SELECT $ws, (SELECT coalesce(max(id), 0) FROM tm_alerts WHERE workspace_id = $ws) + row_number() OVER (ORDER BY title),
@@ -61,16 +86,31 @@ const RAISE_SQL = `
 export async function evaluateQosRule(runtime: Pick<Runtime, "store" | "clock" | "engine">, workspaceId: string): Promise<Alert[]> {
   const nowMs = runtime.clock.now().getTime();
   const iso = (ms: number) => new Date(ms).toISOString();
-  const raised = await runtime.store.transaction(async (tx) => {
-    const spikes = await tx.query<{ pop: string; baseline: number; recent: number }>(SPIKES_SQL, {
-      ws: workspaceId,
-      now: iso(nowMs),
-      recent_start: iso(nowMs - RECENT_MS),
-      baseline_start: iso(nowMs - RECENT_MS - BASELINE_MS),
-      quiet_since: iso(nowMs - QUIET_MS),
-      title_prefix: spikeTitle(""),
-    });
+  const windows = {
+    ws: workspaceId,
+    now: iso(nowMs),
+    recent_start: iso(nowMs - RECENT_MS),
+    baseline_start: iso(nowMs - RECENT_MS - BASELINE_MS),
+    quiet_since: iso(nowMs - QUIET_MS),
+    title_prefix: spikeTitle(""),
+  };
+  const { store } = runtime;
+  const raised = await store.transaction(async (tx) => {
+    const spikes = await tx.query<{ pop: string; baseline: number; recent: number }>(
+      store.dialect === "duckdb" ? SPIKES_SQL : CLICKHOUSE_SPIKES_SQL,
+      windows,
+    );
     if (spikes.length === 0) return [];
+    if (store.dialect === "clickhouse") {
+      const alerts = tableSpec("tm_alerts");
+      const rows = spikes.map((s) => ["critical", "qos", spikeTitle(s.pop), spikeDescription(s.pop, s.baseline, s.recent), false, nowMs]);
+      await store.load({ table: alerts, workspaceId, rows });
+      return tx.query<Alert>(
+        `SELECT ${ALERT_COLUMNS} FROM tm_alerts FINAL
+         WHERE workspace_id = {ws:String} AND source = 'qos' AND created_at = {now:DateTime64(3, 'UTC')} AND has({titles:Array(String)}, title)`,
+        { ws: workspaceId, now: iso(nowMs), titles: rows.map((r) => String(r[2])) },
+      );
+    }
     return tx.query<Alert>(RAISE_SQL, {
       ws: workspaceId,
       now: iso(nowMs),
@@ -83,8 +123,8 @@ export async function evaluateQosRule(runtime: Pick<Runtime, "store" | "clock" |
 }
 
 /** Every workspace that is not suspended, for the server's periodic evaluation. */
-export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" | "clock" | "engine">): Promise<Alert[]> {
-  const workspaces = await runtime.store.query<{ id: string }>("SELECT id FROM mg_workspaces WHERE NOT suspended ORDER BY id");
+export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" | "accountStore" | "clock" | "engine">): Promise<Alert[]> {
+  const workspaces = await runtime.accountStore.query<{ id: string }>("SELECT id FROM mg_workspaces WHERE NOT suspended ORDER BY id");
   const raised: Alert[] = [];
   for (const { id } of workspaces) raised.push(...(await evaluateQosRule(runtime, id)));
   return raised;
@@ -95,7 +135,7 @@ export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" |
  * is not overlapped. Failures go to `onError` and the schedule keeps going. Stopping waits for a run in
  * progress, so the store can be closed right after.
  */
-export function scheduleQosRule(runtime: Pick<Runtime, "store" | "clock" | "engine">, onError: (error: unknown) => void): () => Promise<void> {
+export function scheduleQosRule(runtime: Pick<Runtime, "store" | "accountStore" | "clock" | "engine">, onError: (error: unknown) => void): () => Promise<void> {
   let current: Promise<void> | undefined;
   const tick = () => {
     current ??= evaluateQosRuleEverywhere(runtime)

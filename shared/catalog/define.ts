@@ -9,6 +9,8 @@ export type Plan = "starter" | "growth" | "enterprise";
 
 /** The read/write access an endpoint's compute function gets: always scoped to one workspace. */
 export interface QueryRunner {
+  /** Which engine runs the SQL: an endpoint keeps one statement per engine and picks by this. */
+  readonly dialect: "duckdb" | "clickhouse";
   query<T = Row>(sql: string, params?: SqlParams): Promise<T[]>;
   exec(sql: string, params?: SqlParams): Promise<void>;
 }
@@ -68,6 +70,11 @@ export interface EndpointDefinition<P extends ParamsSchema = ParamsSchema, R ext
    */
   echo?(body: z.output<R>, params: z.output<P>): z.output<R>;
   compute(ctx: ComputeContext, params: z.output<P>): Promise<z.output<R>>;
+  /**
+   * The body as one flat table (a header and rows), for bodies that are not a plain list of objects: the
+   * HTTP face answers it as CSV (`Accept: text/csv` or `format=csv`), the Sheets functions fill it in.
+   */
+  tabular?(body: z.output<R>): { header: string[]; rows: (string | number | null)[][] };
 }
 
 export type AnyEndpoint = EndpointDefinition<ParamsSchema, z.ZodType>;

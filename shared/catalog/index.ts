@@ -3,9 +3,10 @@
 import { cdpEndpoints } from "../endpoints/cdp/index.ts";
 import { tapemetricEndpoints } from "../endpoints/tapemetric/index.ts";
 import { taprainEndpoints } from "../endpoints/taprain/index.ts";
+import { queryEndpoints } from "../query/endpoints.ts";
 import type { AnyEndpoint } from "./define.ts";
 
-export const CATALOG: readonly AnyEndpoint[] = [...tapemetricEndpoints, ...taprainEndpoints, ...cdpEndpoints];
+export const CATALOG: readonly AnyEndpoint[] = [...tapemetricEndpoints, ...taprainEndpoints, ...cdpEndpoints, ...queryEndpoints];
 
 export function endpointByName(name: string): AnyEndpoint | undefined {
   return CATALOG.find((e) => e.name === name);

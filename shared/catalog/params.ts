@@ -66,15 +66,28 @@ export function baseTypeName(schema: AnyZod): string {
   return (baseOf(schema)._zod.def as { type: string }).type;
 }
 
+function isStrict(schema: z.ZodObject): boolean {
+  const catchall = (schema._zod.def as { catchall?: AnyZod }).catchall;
+  return catchall !== undefined && baseTypeName(catchall) === "never";
+}
+
+function acceptsList(schema: AnyZod): boolean {
+  const base = baseOf(schema)._zod.def as { type: string; options?: AnyZod[] };
+  return base.type === "array" || (base.type === "union" && (base.options ?? []).some((o) => baseTypeName(o) === "array"));
+}
+
 /**
  * Turns query-string values into the types the schema expects (numbers, booleans); unknown names are
  * dropped, empty strings count as absent. Values that do not convert are kept so validation names them.
  */
 export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  // A strict schema (the query API's body) refuses unknown names, so they are kept for validation to name.
+  if (isStrict(schema)) for (const name of Object.keys(query)) if (!(name in schema.shape)) out[name] = query[name];
   for (const [name, field] of Object.entries(schema.shape)) {
     let value = query[name];
-    if (Array.isArray(value)) value = value[value.length - 1];
+    // A repeated query-string parameter counts once, unless the parameter takes a list.
+    if (Array.isArray(value) && !acceptsList(field as AnyZod)) value = value[value.length - 1];
     if (value === undefined || value === "") continue;
     if (typeof value === "string") {
       const type = baseTypeName(field as AnyZod);
@@ -127,6 +140,10 @@ export function parseParams<S extends z.ZodObject>(schema: S, input: Record<stri
   const { issues } = result.error;
   // zod reports an integer beyond 2^53 against the safe-integer bound first; the field's own bound is the true one.
   const issue = issues.find((i) => !(i.code === "too_big" && i.origin === "int")) ?? issues[0];
+  if (issue.code === "unrecognized_keys") {
+    const allowed = Object.keys(schema.shape).join(", ");
+    throw new BadParameter(issue.keys[0], `Unknown parameter '${issue.keys[0]}'. Allowed parameters: ${allowed}.`);
+  }
   const { parameter, message } = issueMessage(issue, input);
   throw new BadParameter(parameter, message);
 }

@@ -1,13 +1,15 @@
 // Calls the endpoints of any wire-compatible server over fetch, staying under CONTRACT §5's limits: one
-// Bottleneck limiter per credential queues and paces calls, node-cache keeps recent answers, and a 429
-// waits for its Retry-After instead of failing. Node-side (Bottleneck, node-cache); used by MCP remote mode.
+// Bottleneck limiter per credential queues and paces calls (by the documented limits alone when the server
+// sends no RateLimit headers), node-cache keeps recent answers, and a 429 waits for its Retry-After instead
+// of failing. Node-side (Bottleneck, node-cache); used by MCP remote mode and sheet sync, one per API (§16).
 
 import Bottleneck from "bottleneck";
 import { ResultCache } from "../cache/result-cache.ts";
 import type { AnyEndpoint } from "../catalog/define.ts";
 import { MetrigateError, RateLimited, STATUS_BY_KIND, type ErrorKind } from "../errors.ts";
 import { DEFAULT_POLICIES } from "../limits/rate-limits.ts";
-import { buildRequest, credentialHeaders, errorMessageOf, type ClientCredentials, type HttpRequest } from "./request.ts";
+import { memoryTokenStore, runExchangeAsync, TapemetricLogin, type Connection, type HttpAnswer } from "./connections.ts";
+import { buildRequest, errorMessageOf, type ClientCredentials, type HttpRequest } from "./request.ts";
 
 export type CredentialKind = "jwt" | "api_key";
 
@@ -19,6 +21,10 @@ export interface ClientLimit {
 export interface RemoteClientOptions {
   baseUrl: string;
   credentials: ClientCredentials;
+  /** Tapemetric tokens from logging in (POST /v1/auth/login) instead of a fixed token. */
+  login?: TapemetricLogin;
+  /** The settings the credentials came from, named after a 401 so the user knows what to fix. */
+  credentialSettings?: string;
   /** The server's limits per credential; default CONTRACT §5 (300 per minute per JWT, 600 per hour per key). */
   limits?: Partial<Record<CredentialKind, ClientLimit>>;
   /** Seconds an answer is reused for the same call (default 60; 0 disables). */
@@ -54,9 +60,11 @@ function credentialKindOf(headers: Record<string, string>): CredentialKind | und
 }
 
 /** A non-negative number header (seconds or a count), or undefined when absent or malformed. */
-function numberHeader(response: Response, name: string): number | undefined {
-  const value = Number(response.headers.get(name));
-  return response.headers.has(name) && Number.isFinite(value) && value >= 0 ? value : undefined;
+function numberHeader(answer: HttpAnswer, name: string): number | undefined {
+  const found = Object.entries(answer.headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+  const text = Array.isArray(found) ? found[0] : found;
+  const value = Number(text);
+  return text !== undefined && text !== "" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** What one call may be told and asked while it waits for its turn. */
@@ -89,45 +97,62 @@ export class RemoteClient {
     this.fetch = options.fetch ?? fetch;
   }
 
-  /** Whether a call of this endpoint would carry a credential the family accepts. */
-  canCall(endpoint: AnyEndpoint): boolean {
-    return credentialKindOf(credentialHeaders(endpoint.family, this.options.credentials)) !== undefined;
-  }
-
   /** The endpoint's JSON body; an error answer becomes a MetrigateError with the server's own sentence. */
   async call(endpoint: AnyEndpoint, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
-    const request = buildRequest(this.options.baseUrl, endpoint, params, this.options.credentials);
-    const kind = credentialKindOf(request.headers) ?? "anonymous";
+    const login = this.loginFor(endpoint);
+    const requestFor = (token?: string) =>
+      buildRequest(this.options.baseUrl, endpoint, params, token === undefined ? this.options.credentials : { ...this.options.credentials, token });
+    const request = requestFor();
+    const kind = login ? "jwt" : (credentialKindOf(request.headers) ?? "anonymous");
     const key = endpoint.readOnly && endpoint.cacheable ? this.cache.key(kind, endpoint.name, [request.url, request.body]) : null;
     const cached = key ? this.cache.get<unknown>(key) : undefined;
     if (cached !== undefined) return cached;
 
-    const { status, retryAfter, body } = await this.send(request, kind, options);
+    const { status, retryAfter, body } = await this.send(requestFor, kind, login, options);
     if (status >= 200 && status < 300) {
       if (key) this.cache.set(key, body);
       // A call that changed data (acknowledge, export) makes every remembered answer suspect.
       if (!endpoint.readOnly) for (const scope of ["jwt", "api_key", "anonymous"]) this.cache.invalidateWorkspace(scope);
       return body;
     }
-    const message = errorMessageOf(body) ?? `The server answered HTTP ${status} without an error message.`;
+    const said = errorMessageOf(body) ?? `The server answered HTTP ${status} without an error message.`;
+    const message = status === 401 && this.options.credentialSettings ? `${said} Check ${this.options.credentialSettings}.` : said;
     if (status === 429) throw new RateLimited(retryAfter ?? 1, message);
     throw new MetrigateError(KIND_BY_STATUS.get(status) ?? "internal", message);
   }
 
-  /** Runs the request in its credential's lane, retrying 429s after Retry-After, within `maxWaitMs` in all. */
-  private async send(request: HttpRequest, kind: string, options: CallOptions): Promise<{ status: number; retryAfter?: number; body: unknown }> {
+  /** The login flow when this endpoint's token comes from logging in (Tapemetric only). */
+  private loginFor(endpoint: AnyEndpoint): TapemetricLogin | undefined {
+    return endpoint.family === "tapemetric" && !this.options.credentials.token ? this.options.login : undefined;
+  }
+
+  /**
+   * Runs the request in its credential's lane (a login's requests too), retrying 429s after Retry-After,
+   * within `maxWaitMs` in all.
+   * With a login, a 401 gets one fresh login and one retry (connections.ts).
+   */
+  private async send(
+    requestFor: (token?: string) => HttpRequest,
+    kind: string,
+    login: TapemetricLogin | undefined,
+    options: CallOptions,
+  ): Promise<{ status: number; retryAfter?: number; body: unknown }> {
     const lane = this.lane(kind);
     const maxRetries = this.options.maxRetries ?? 5;
     const deadline = Date.now() + (this.options.maxWaitMs ?? Number.POSITIVE_INFINITY);
-    for (let attempt = 0; ; attempt++) {
+    // Every request (a login's too) waits for its turn within the deadline, then goes through the lane.
+    const transmit = async (request: HttpRequest) => {
       await this.waitForTurn(lane, request, deadline, options);
-      const response = await lane.limiter.schedule(() => this.fetchWhenReady(lane, request, deadline, options));
-      const retryAfter = numberHeader(response, "Retry-After");
-      const body = await this.bodyOf(response);
-      if (response.status !== 429 || attempt >= maxRetries) return { status: response.status, retryAfter, body };
+      return lane.limiter.schedule(() => this.fetchWhenReady(lane, request, deadline, options));
+    };
+    for (let attempt = 0; ; attempt++) {
+      const answer = login ? await runExchangeAsync(login.send(requestFor), transmit) : await transmit(requestFor());
+      const retryAfter = numberHeader(answer, "Retry-After");
+      const body = this.bodyOf(answer);
+      if (answer.status !== 429 || attempt >= maxRetries) return { status: answer.status, retryAfter, body };
       const waitMs = (retryAfter ?? 1) * 1000;
       lane.readyAt = Math.max(lane.readyAt, Date.now() + waitMs);
-      this.options.onRateLimited?.({ waitMs, url: request.url });
+      this.options.onRateLimited?.({ waitMs, url: requestFor().url });
     }
   }
 
@@ -167,7 +192,7 @@ export class RemoteClient {
     }
   }
 
-  private async fetchWhenReady(lane: Lane, request: HttpRequest, deadline: number, options: CallOptions): Promise<Response> {
+  private async fetchWhenReady(lane: Lane, request: HttpRequest, deadline: number, options: CallOptions): Promise<HttpAnswer> {
     await this.sleepUntil(lane.readyAt, request, deadline, options);
     // Cancelled while queued: the request is never sent.
     if (options.signal?.aborted) throw new MetrigateError("invalid_parameter", "The call was cancelled before it was sent.");
@@ -177,20 +202,21 @@ export class RemoteClient {
     } catch (e) {
       throw new MetrigateError("internal", `Could not reach ${this.options.baseUrl}: ${(e as Error).message}.`);
     }
-    // The server's own count is the truth: when it says the window is used up, hold the lane until it ends.
-    const remaining = numberHeader(response, "RateLimit-Remaining");
-    const reset = numberHeader(response, "RateLimit-Reset");
+    const answer: HttpAnswer = { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
+    // The server's own count is the truth when it sends one: when it says the window is used up, hold the
+    // lane until it ends. Without the headers (a vendor's own host), the lane's documented quota paces alone.
+    const remaining = numberHeader(answer, "RateLimit-Remaining");
+    const reset = numberHeader(answer, "RateLimit-Reset");
     if (remaining === 0 && reset !== undefined) lane.readyAt = Math.max(lane.readyAt, Date.now() + reset * 1000 + REFRESH_LAG_MS);
-    return response;
+    return answer;
   }
 
-  private async bodyOf(response: Response): Promise<unknown> {
-    const text = await response.text();
+  private bodyOf(answer: HttpAnswer): unknown {
     try {
-      return JSON.parse(text);
+      return JSON.parse(answer.text);
     } catch {
-      if (response.ok) throw new MetrigateError("internal", `The server at ${this.options.baseUrl} did not answer with JSON.`);
-      return text;
+      if (answer.status >= 200 && answer.status < 300) throw new MetrigateError("internal", `The server at ${this.options.baseUrl} did not answer with JSON.`);
+      return answer.text;
     }
   }
 
@@ -219,4 +245,18 @@ export class RemoteClient {
     for (const lane of this.lanes.values()) await lane.limiter.stop({ dropWaitingJobs: true });
     this.cache.close();
   }
+}
+
+/** A client for one API's connection (CONTRACT §16); a login connection logs in on its first call. */
+export function remoteClientFor(
+  connection: Connection,
+  options: Omit<RemoteClientOptions, "baseUrl" | "credentials" | "login" | "credentialSettings"> = {},
+): RemoteClient {
+  return new RemoteClient({
+    ...options,
+    baseUrl: connection.url,
+    credentials: connection.credentials,
+    credentialSettings: connection.credentialSettings,
+    login: connection.login ? new TapemetricLogin(connection.url, connection.login, memoryTokenStore()) : undefined,
+  });
 }

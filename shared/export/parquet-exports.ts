@@ -1,4 +1,4 @@
-// Parquet exports (CONTRACT §9.7): query rows written by DuckDB to a file beside the database, handed
+// Parquet exports (CONTRACT §9.7): query rows written by the store's engine to a file beside the database, handed
 // out through signed links that expire after an hour, and opened again only through such a link.
 
 import { randomBytes } from "node:crypto";
@@ -10,7 +10,7 @@ import type { HostServices } from "../catalog/define.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { InvalidInput, MetrigateError, NotFound } from "../errors.ts";
-import type { SqlParams, Store } from "../store/store.ts";
+import { WORKSPACE_PARAMETER, type SqlParams, type Store } from "../store/store.ts";
 import { signedPath, verifyLink } from "./signed-url.ts";
 
 export const LINK_SECONDS = 3600;
@@ -70,8 +70,7 @@ export class ParquetExports {
 
   async write({ workspaceId, sql, params }: ExportRequest): Promise<{ url: string; expiresAt: string; rows: number }> {
     const { store, key, clock } = this.deps;
-    if (!/\$ws\b/.test(sql)) throw new MetrigateError("internal", "An export without a workspace filter was refused.");
-    if (!store.copyToParquet) throw new MetrigateError("internal", "Parquet export needs the DuckDB store.");
+    if (!WORKSPACE_PARAMETER.test(sql)) throw new MetrigateError("internal", "An export without a workspace filter was refused.");
     const folder = join(this.deps.dir, workspaceId);
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     // Folders made by earlier versions were world-readable.

@@ -1,6 +1,8 @@
 // The demo workspace: created when missing, its data replaced by every family's deterministic seed.
 
 import type { Accounts } from "../auth/accounts.ts";
+import { copyData } from "../store/copy.ts";
+import { DuckDbStore } from "../store/duckdb.ts";
 import type { Store } from "../store/store.ts";
 import { TABLES } from "../store/tables.ts";
 import { seedCdp } from "./cdp.ts";
@@ -23,12 +25,20 @@ export async function seedWorkspace(
   }
   const { onProgress, ...rest } = options;
   const seedOptions: SeedOptions = { ...rest, seed: SEED };
+  const clickhouse = deps.store.dialect === "clickhouse";
   for (const table of TABLES) {
-    await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = $ws`, { ws: options.workspaceId });
+    await deps.store.exec(`DELETE FROM ${table.name} WHERE workspace_id = ${clickhouse ? "{ws:String}" : "$ws"}`, { ws: options.workspaceId });
   }
-  // One step per family's seeder: coarse, but each is one engine statement after another.
-  for (const [i, seeder] of SEEDERS.entries()) {
-    await seeder(deps.store, seedOptions);
-    onProgress?.({ fraction: (i + 1) / SEEDERS.length });
+  // The seeders generate rows in DuckDB SQL: ClickHouse gets them from a scratch database, as a copy would.
+  const target = clickhouse ? await DuckDbStore.open(":memory:") : deps.store;
+  try {
+    // One step per family's seeder: coarse, but each is one engine statement after another.
+    for (const [i, seeder] of SEEDERS.entries()) {
+      await seeder(target, seedOptions);
+      onProgress?.({ fraction: (i + 1) / SEEDERS.length });
+    }
+    if (clickhouse) await copyData(target, deps.store, [options.workspaceId]);
+  } finally {
+    if (target !== deps.store) await target.close();
   }
 }

@@ -68,10 +68,10 @@ export function findSheetFunction(name: string, catalog: readonly AnyEndpoint[] 
 }
 
 /** One Sheets value as a parameter: empty → absent; dates → YYYY-MM-DD in the sheet's zone; ranges → a list. */
-function parameterValue(value: unknown, timeZone: string): string | number | boolean | undefined {
+function parameterValue(value: unknown, timeZone: () => string): string | number | boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (value instanceof Date || Object.prototype.toString.call(value) === "[object Date]") {
-    return localDate((value as Date).getTime(), timeZone);
+    return localDate((value as Date).getTime(), timeZone());
   }
   if (Array.isArray(value)) {
     const items = value.flat(2).map((v) => parameterValue(v, timeZone)).filter((v) => v !== undefined);
@@ -85,9 +85,12 @@ function parameterValue(value: unknown, timeZone: string): string | number | boo
 /**
  * Arguments as Sheets passes them (strings, numbers, booleans, Dates, 2-D arrays for ranges, undefined for
  * omitted ones) → request parameters. Validation of the values themselves is the server's: its messages
- * name the parameter. Too many arguments or an unknown section are refused here.
+ * name the parameter. Too many arguments or an unknown section are refused here. The time zone (a zone
+ * name, or a function giving it) is only asked for when an argument is a date.
  */
-export function callOf(fn: SheetFunction, args: readonly unknown[], timeZone: string): SheetCall {
+export function callOf(fn: SheetFunction, args: readonly unknown[], zone: string | (() => string)): SheetCall {
+  let known: string | undefined;
+  const timeZone = () => (known ??= typeof zone === "string" ? zone : zone());
   const lastGiven = args.reduce<number>((last, v, i) => (parameterValue(v, timeZone) === undefined ? last : i), -1);
   if (lastGiven >= fn.arguments.length) {
     throw new BadParameter("arguments", `${fn.name} takes at most ${fn.arguments.length} arguments (${fn.arguments.map((a) => a.name).join(", ")}).`);

@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import type { AnyEndpoint } from "../catalog/define.ts";
+import { CONNECTION_SETTINGS, type ConnectionSetting } from "../client/connections.ts";
 import { InvalidInput } from "../errors.ts";
 import { findSheetFunction, SECTION_ARGUMENT, type SheetFunction } from "./functions.ts";
 import { listOf, sectionNamed } from "./table.ts";
@@ -19,7 +20,13 @@ export const reportSchema = z.strictObject({
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
     .default({})
     .describe('Request parameters by name, e.g. {"range": "7days", "country": "US"}.'),
-  section: z.string().trim().optional().describe("Which table of the response, for responses with several."),
+  // null too: a form may send an unset field as null (google.script.run does).
+  section: z
+    .string()
+    .trim()
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .describe("Which table of the response, for responses with several."),
   sheet: z.string().trim().min(1).max(100).describe("The sheet (tab) to write into; created when missing."),
   cell: z.string().trim().regex(A1_CELL, "must be one cell in A1 notation, such as A1 or C5").default("A1").describe("Top-left cell of the table."),
   schedule: z.enum(SCHEDULES).default("none").describe("Add-on only: refresh hourly, daily or only on demand."),
@@ -27,8 +34,14 @@ export const reportSchema = z.strictObject({
 
 export type Report = z.output<typeof reportSchema>;
 
+/** The §16 connection settings as config keys, under the same names as the environment variables. */
+const connectionKeys = Object.fromEntries(
+  CONNECTION_SETTINGS.map((name) => [name, z.string().trim().optional().describe(`${name} (CONTRACT §16); a flag of the same name wins, the environment variable is the fallback.`)]),
+) as Record<ConnectionSetting, z.ZodOptional<z.ZodString>>;
+
 export const reportsConfigSchema = z.strictObject({
-  url: z.string().trim().optional().describe("Metrigate server URL (else --url or METRIGATE_URL)."),
+  url: z.string().trim().optional().describe("Short for METRIGATE_URL: one Metrigate server for all three APIs."),
+  ...connectionKeys,
   reports: z.array(reportSchema).min(1),
 });
 
@@ -51,6 +64,13 @@ export function parseReportsConfig(text: string, what = "reports config"): Repor
   const parsed = reportsConfigSchema.safeParse(json);
   if (!parsed.success) throw problemOf(parsed.error, what);
   return parsed.data;
+}
+
+/** The config's connection settings by §16 name (`url` counts as METRIGATE_URL). */
+export function connectionSettingsOf(config: ReportsConfig): Record<string, string | undefined> {
+  const settings: Record<string, string | undefined> = Object.fromEntries(CONNECTION_SETTINGS.map((name) => [name, config[name]]));
+  settings.METRIGATE_URL ??= config.url;
+  return settings;
 }
 
 /** Validates one report (from the sidebar or a stored list). */

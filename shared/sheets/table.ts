@@ -108,6 +108,7 @@ function endpointNamed(name: string): AnyEndpoint {
 
 /** The sections an endpoint's body splits into, default first; `[""]` when it is a single table. */
 export function sectionsOf(endpoint: AnyEndpoint): string[] {
+  if (endpoint.tabular) return [""];
   return planOf(endpoint).sections.map((s) => s.name);
 }
 
@@ -162,14 +163,38 @@ function cellOf(value: unknown, text: boolean): SheetCell {
  * the body (see sectionsOf); empty means the first. Unknown sections throw BadParameter("section").
  */
 export function tableOf(endpoint: AnyEndpoint, body: unknown, section?: string): SheetTable {
-  const plan = planOf(endpoint);
   const name = sectionNamed(endpoint, section);
+  if (endpoint.tabular) {
+    const flat = endpoint.tabular(body);
+    return [flat.header, ...flat.rows.map((row) => row.map((cell) => cellOf(cell, false)))];
+  }
+  const plan = planOf(endpoint);
   const chosen = plan.sections.find((s) => s.name === name) ?? plan.sections[0];
   const data = valueAt(valueAt(body, plan.root), chosen.path);
   const empty = data === undefined || data === null || (typeof data === "object" && Object.keys(data).length === 0);
   const items = chosen.many ? (Array.isArray(data) ? data : []) : empty ? [] : [data];
-  const header = chosen.columns.map((c) => c.header);
-  return [header, ...items.map((item) => chosen.columns.map((c) => cellOf(valueAt(item, c.path), c.text)))];
+  // Only list items: a one-row section shares its object with the body's other sections.
+  const columns = chosen.many ? [...chosen.columns, ...unknownColumns(chosen.columns, items)] : chosen.columns;
+  const header = columns.map((c) => c.header);
+  return [header, ...items.map((item) => columns.map((c) => cellOf(valueAt(item, c.path), c.text)))];
+}
+
+/**
+ * Fields a list's items carry that the response schema does not name (another server's newer or older
+ * field names): appended as columns after the known ones, so nothing the server said is dropped.
+ */
+function unknownColumns(known: readonly Column[], items: readonly unknown[]): Column[] {
+  const names = new Set(known.map((c) => c.path[0]));
+  const extra: Column[] = [];
+  for (const item of items) {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
+    for (const [key, value] of Object.entries(item)) {
+      if (names.has(key)) continue;
+      names.add(key);
+      extra.push({ header: key, path: [key], text: value !== null && typeof value === "object" });
+    }
+  }
+  return extra;
 }
 
 /** tableOf for a catalog endpoint named by its MCP tool name (e.g. "taprain_stats"). */

@@ -7,6 +7,9 @@ import type { TableSpec } from "./tables.ts";
 export type SqlValue = string | number | boolean | null | readonly string[] | readonly number[];
 export type SqlParams = Record<string, SqlValue>;
 
+/** The caller's workspace parameter as each engine's SQL binds it: `$ws` (DuckDB) or `{ws:String}` (ClickHouse). */
+export const WORKSPACE_PARAMETER = /\$ws\b|\{ws:String\}/;
+
 /**
  * Result rows: integers and decimals as numbers, timestamps as ISO-8601 strings with `Z`,
  * lists as arrays. Select dates with strftime when a `YYYY-MM-DD` string is wanted.
@@ -61,7 +64,7 @@ export interface Store {
   internKeys(table: TableSpec, workspaceId: string): Promise<void>;
   /** Runs `fn` inside one transaction on one connection: every statement commits or none does. */
   transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T>;
-  /** Writes the result of a query to a Parquet file (DuckDB only). */
-  copyToParquet?(sql: string, params: SqlParams, file: string): Promise<number>;
+  /** Writes the result of a query to a Parquet file; returns the number of rows written. */
+  copyToParquet(sql: string, params: SqlParams, file: string): Promise<number>;
   close(): Promise<void>;
 }

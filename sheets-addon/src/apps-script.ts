@@ -21,10 +21,17 @@ export interface Cache {
   getAll(keys: string[]): Record<string, string>;
   put(key: string, value: string, expirationInSeconds?: number): void;
   putAll(values: Record<string, string>, expirationInSeconds?: number): void;
+  remove(key: string): void;
+}
+
+export interface Lock {
+  tryLock(timeoutInMillis: number): boolean;
+  releaseLock(): void;
 }
 
 export interface Properties {
   getProperty(key: string): string | null;
+  getProperties(): Record<string, string>;
   setProperty(key: string, value: string): Properties;
   deleteProperty(key: string): Properties;
 }
@@ -51,6 +58,8 @@ export interface Spreadsheet {
   getSheetByName(name: string): Sheet | null;
   insertSheet(name: string): Sheet;
   getSpreadsheetTimeZone(): string;
+  /** Null for a spreadsheet in a shared drive. */
+  getOwner(): User | null;
   toast(message: string, title?: string, timeoutSeconds?: number): void;
 }
 
@@ -69,14 +78,25 @@ export interface HtmlOutput {
   getContent(): string;
 }
 
+export interface User {
+  getEmail(): string;
+}
+
 export interface Trigger {
   getHandlerFunction(): string;
+  getUniqueId(): string;
+}
+
+/** The event object of a time-driven trigger: it names the trigger that fired. */
+export interface TriggerEvent {
+  triggerUid?: string;
 }
 
 export interface ClockTriggerBuilder {
   everyHours(n: number): ClockTriggerBuilder;
   everyDays(n: number): ClockTriggerBuilder;
   atHour(hour: number): ClockTriggerBuilder;
+  inTimezone(timeZone: string): ClockTriggerBuilder;
   create(): Trigger;
 }
 
@@ -86,6 +106,8 @@ export interface AppsScript {
   PropertiesService: { getUserProperties(): Properties; getDocumentProperties(): Properties };
   SpreadsheetApp: { getActiveSpreadsheet(): Spreadsheet; getUi(): Ui };
   HtmlService: { createHtmlOutputFromFile(filename: string): HtmlOutput };
+  Session: { getEffectiveUser(): User };
+  LockService: { getScriptLock(): Lock };
   ScriptApp: {
     getProjectTriggers(): Trigger[];
     deleteTrigger(trigger: Trigger): void;
@@ -103,4 +125,13 @@ export interface AppsScript {
 /** The services as the script's global scope holds them in Apps Script. */
 export function appsScriptGlobals(): AppsScript {
   return globalThis as unknown as AppsScript;
+}
+
+/** The build's first statement records when the script started loading (see build.ts). */
+export const LOADED_AT_GLOBAL = "MetrigateLoadedAt";
+
+/** When this execution's script started loading: Apps Script's time limits count from (about) then. */
+export function executionStartedAt(): number {
+  const recorded = (globalThis as Record<string, unknown>)[LOADED_AT_GLOBAL];
+  return typeof recorded === "number" ? recorded : Date.now();
 }

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
 import { sheetFunctions, type SheetFunction } from "../../shared/sheets/functions.ts";
+import { LOADED_AT_GLOBAL } from "./apps-script.ts";
 import { ENTRY_POINTS } from "./entry-points.ts";
 
 const ADDON_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -80,6 +81,8 @@ export async function buildAddon(outDir: string = DIST_DIR): Promise<AddonBuild>
   const stubs = [...sheetFunctions().map(customFunctionStub), ...ENTRY_POINTS.map(entryPointStub)];
   const script = [
     "// Metrigate for Google Sheets. Built by `npm run addon:build` from sheets-addon/src; do not edit.",
+    // First, so the time limits are counted from as near the execution's start as the script can see.
+    `var ${LOADED_AT_GLOBAL} = Date.now();`,
     bundle.trimEnd(),
     "",
     ...stubs.join("\n\n").split("\n"),

@@ -1,13 +1,21 @@
 // The add-on's entry: everything the generated top-level stubs call (custom functions, menu, sidebar,
 // triggers). esbuild bundles this as the `Metrigate` global; Apps Script services come from the global scope.
 
+import type { Family } from "../../shared/catalog/define.ts";
+import { FAMILIES, FAMILY_NAMES } from "../../shared/client/connections.ts";
 import { callOf, findSheetFunction, sheetFunctions } from "../../shared/sheets/functions.ts";
 import type { Report } from "../../shared/sheets/reports.ts";
 import { toSheetTable, type SheetTable } from "../../shared/sheets/table.ts";
-import { appsScriptGlobals } from "./apps-script.ts";
-import { CUSTOM_FUNCTION_BUDGET_MS, EXECUTION_BUDGET_MS, MetrigateClient } from "./client.ts";
+import { appsScriptGlobals, type AppsScript, type TriggerEvent } from "./apps-script.ts";
+import { CUSTOM_FUNCTION_LIMIT_MS, deadlineOf, EXECUTION_LIMIT_MS, MetrigateClient } from "./client.ts";
 import * as reports from "./reports.ts";
+import * as schedules from "./schedules.ts";
 import * as settings from "./settings.ts";
+
+/** Kept at the end of a custom function for shaping the table and handing it to Sheets. */
+const SHAPING_MARGIN_MS = 1_000;
+/** Kept at the end of a sidebar or menu run for writing what it fetched. */
+const WRITE_MARGIN_MS = 20_000;
 
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -25,12 +33,13 @@ function readable<T>(work: () => T): T {
 /** A custom function call: `name` is the Sheets function (STATS), `args` its arguments as Sheets passed them. */
 export function customFunction(name: string, args: unknown[]): SheetTable {
   return readable(() => {
+    const deadline = deadlineOf(CUSTOM_FUNCTION_LIMIT_MS, SHAPING_MARGIN_MS);
     const gas = appsScriptGlobals();
     const fn = findSheetFunction(name);
     if (!fn) throw new Error(`Unknown Metrigate function ${name}.`);
-    const call = callOf(fn, args, gas.SpreadsheetApp.getActiveSpreadsheet().getSpreadsheetTimeZone());
-    const client = new MetrigateClient(gas, settings.readSettings(gas));
-    const body = client.call(fn.endpoint, call.params, { budgetMs: CUSTOM_FUNCTION_BUDGET_MS });
+    const call = callOf(fn, args, () => gas.SpreadsheetApp.getActiveSpreadsheet().getSpreadsheetTimeZone());
+    const connection = settings.connectionOf(settings.readSettings(gas), fn.endpoint.family);
+    const body = new MetrigateClient(gas, connection).call(fn.endpoint, call.params, { deadline });
     return toSheetTable(fn.endpoint.name, body, call.section);
   });
 }
@@ -53,65 +62,118 @@ export function showSidebar(): void {
   gas.SpreadsheetApp.getUi().showSidebar(gas.HtmlService.createHtmlOutputFromFile("sidebar").setTitle("Metrigate"));
 }
 
+/** Reports run with the owner's connection: a run started by anyone else is refused with that sentence. */
+function requireOwner(gas: AppsScript): settings.Who {
+  const who = settings.whoIsHere(gas);
+  if (!who.isOwner) {
+    throw new Error(`Reports run with the connection of the spreadsheet's owner, ${who.owner}: ask them to run them, or wait for the scheduled refresh.`);
+  }
+  return who;
+}
+
+function runOnDemand(gas: AppsScript, chosen: readonly Report[]): reports.BatchResult {
+  requireOwner(gas);
+  return reports.runReports(gas, chosen, deadlineOf(EXECUTION_LIMIT_MS, WRITE_MARGIN_MS));
+}
+
 export function refreshAllReports(): reports.RunResult[] {
-  const gas = appsScriptGlobals();
-  const results = reports.runReports(gas, "all");
-  const failed = results.filter((r) => r.error !== "").length;
-  const summary = `${results.length} report${results.length === 1 ? "" : "s"} refreshed${failed > 0 ? `, ${failed} failed (see the Metrigate log sheet)` : ""}.`;
-  gas.SpreadsheetApp.getActiveSpreadsheet().toast(summary, "Metrigate");
-  return results;
+  return readable(() => {
+    const gas = appsScriptGlobals();
+    const { results, left } = runOnDemand(gas, reports.reportsOf(gas, "all"));
+    const failed = results.filter((r) => r.error !== "").length - left.length;
+    const summary = [
+      `${results.length - left.length} report${results.length - left.length === 1 ? "" : "s"} run`,
+      failed > 0 ? `, ${failed} failed (see the Metrigate log sheet)` : "",
+      left.length > 0 ? `; out of time before ${left.join(", ")}` : "",
+      ".",
+    ].join("");
+    gas.SpreadsheetApp.getActiveSpreadsheet().toast(summary, "Metrigate");
+    return results;
+  });
 }
 
-export function runHourlyReports(): reports.RunResult[] {
-  return reports.runReports(appsScriptGlobals(), "hourly");
+export function runHourlyReports(event?: TriggerEvent): reports.BatchResult {
+  return schedules.runSchedule(appsScriptGlobals(), "hourly", event);
 }
 
-export function runDailyReports(): reports.RunResult[] {
-  return reports.runReports(appsScriptGlobals(), "daily");
+export function runDailyReports(event?: TriggerEvent): reports.BatchResult {
+  return schedules.runSchedule(appsScriptGlobals(), "daily", event);
 }
 
 export function getSidebarState() {
-  const gas = appsScriptGlobals();
-  return {
-    settings: settings.viewSettings(gas),
-    reports: reports.listReports(gas),
-    functions: sheetFunctions().map((f) => ({ name: f.name, endpoint: f.endpoint.name, title: f.endpoint.title, arguments: f.arguments, sections: f.sections })),
-  };
+  return readable(() => {
+    const gas = appsScriptGlobals();
+    const view = settings.viewSettings(gas);
+    const saved = reports.listReports(gas);
+    // The owner opening the sidebar starts any refresh an editor's report is waiting for.
+    if (view.who.isOwner) schedules.syncSchedules(gas, saved, view.who);
+    return {
+      settings: view,
+      reports: saved,
+      schedules: schedules.scheduleStatus(gas, saved, view.who),
+      functions: sheetFunctions().map((f) => ({ name: f.name, endpoint: f.endpoint.name, title: f.endpoint.title, arguments: f.arguments, sections: f.sections })),
+    };
+  });
 }
 
 export function saveSettings(form: settings.SettingsForm): settings.SettingsView {
   return readable(() => settings.saveSettings(appsScriptGlobals(), form));
 }
 
-/** Tries each stored credential on a read endpoint of a family that takes it; one line per credential. */
-export function testConnection(): string[] {
+/** The first read function of an API, with no arguments: what "Test" calls. */
+function probeOf(family: Family) {
+  return sheetFunctions().find((f) => f.endpoint.family === family && f.endpoint.method === "GET");
+}
+
+/**
+ * Tests one API (or all three) with the stored settings: one sentence each saying what was tried and what
+ * worked — the host, the credential, Tapemetric's login — or what did not.
+ */
+export function testConnection(family?: Family): string[] {
   return readable(() => {
     const gas = appsScriptGlobals();
-    const current = settings.readSettings(gas);
-    const probes = [
-      { label: "API key", families: ["taprain", "cdp"], set: current.apiKey !== undefined, only: { url: current.url, apiKey: current.apiKey } },
-      { label: "Token", families: ["tapemetric", "cdp"], set: current.token !== undefined, only: { url: current.url, token: current.token } },
-    ];
-    return probes.map((probe) => {
-      if (!probe.set) return `${probe.label}: not set.`;
-      const fn = sheetFunctions().find((f) => probe.families.includes(f.endpoint.family));
-      if (!fn) return `${probe.label}: saved (no function of this version takes it, so it was not tried).`;
+    const who = settings.whoIsHere(gas);
+    if (!who.isOwner) return [`Formulas use the settings of the spreadsheet's owner, ${who.owner}: only they can test them.`];
+    const connections = settings.connectionsOf(settings.readSettings(gas));
+    const deadline = deadlineOf(EXECUTION_LIMIT_MS, WRITE_MARGIN_MS);
+    return (family ? [family] : FAMILIES).map((f) => {
+      const name = FAMILY_NAMES[f];
+      const connection = connections[f];
+      if (typeof connection === "string") return `${name}: not tested. ${connection}`;
+      const fn = probeOf(f);
+      if (!fn) return `${name}: no function of this version reads it, so it was not tried.`;
+      const how = connection.login ? `logged in as ${connection.login.email} and ` : "";
       try {
-        new MetrigateClient(gas, probe.only).call(fn.endpoint, {}, { budgetMs: EXECUTION_BUDGET_MS, fresh: true });
-        return `${probe.label}: OK (${fn.name} answered).`;
+        new MetrigateClient(gas, connection).call(fn.endpoint, {}, { deadline, fresh: true });
+        return `${name}: OK — ${how}${fn.name} answered from ${connection.url} with ${connection.credentialSettings}.`;
       } catch (e) {
-        return `${probe.label}: ${messageOf(e)}`;
+        return `${name}: failed — ${messageOf(e)}`;
       }
     });
   });
 }
 
 export function saveReport(report: unknown): Report[] {
-  return readable(() => reports.saveReport(appsScriptGlobals(), report));
+  return readable(() => {
+    const gas = appsScriptGlobals();
+    return schedules.saveReports(gas, reports.withReport(gas, report), settings.whoIsHere(gas));
+  });
 }
 
 export function deleteReport(name: string): Report[] {
-  return readable(() => reports.deleteReport(appsScriptGlobals(), name));
+  return readable(() => {
+    const gas = appsScriptGlobals();
+    const rest = reports.listReports(gas).filter((r) => r.name !== name);
+    return schedules.saveReports(gas, rest, settings.whoIsHere(gas));
+  });
+}
+
+export function stopSchedule(schedule: schedules.TimedSchedule): Report[] {
+  return readable(() => {
+    const gas = appsScriptGlobals();
+    if (!(schedule in schedules.SCHEDULE_HANDLERS)) throw new Error(`Unknown schedule "${schedule}": use hourly or daily.`);
+    return schedules.stopSchedule(gas, schedule, settings.whoIsHere(gas));
+  });
 }
 
 export function runReportNow(name: string): reports.RunResult {
@@ -119,6 +181,6 @@ export function runReportNow(name: string): reports.RunResult {
     const gas = appsScriptGlobals();
     const report = reports.listReports(gas).find((r) => r.name === name);
     if (!report) throw new Error(`No saved report named "${name}".`);
-    return reports.runReport(gas, report);
+    return runOnDemand(gas, [report]).results[0];
   });
 }

@@ -77,6 +77,7 @@ export async function seedRows(server: TestServer, workspace: string, rows: Reco
 
 interface PropertySchema {
   enum?: unknown[];
+  maximum?: number;
 }
 
 /**
@@ -91,7 +92,8 @@ function isApiArgument(name: string): boolean {
 export function argumentSets(tool: Tool): Record<string, unknown>[] {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const sets: Record<string, unknown>[] = [{}];
-  for (const [name, schema] of Object.entries(properties)) if (isApiArgument(name)) for (const value of schema.enum ?? []) sets.push({ [name]: value });
+  // `format` picks the HTTP body's media type (CSV for the query API); a tool always answers JSON.
+  for (const [name, schema] of Object.entries(properties)) if (isApiArgument(name) && name !== "format") for (const value of schema.enum ?? []) sets.push({ [name]: value });
   if ("limit" in properties && "offset" in properties) sets.push({ limit: 1, offset: 1 });
   return sets;
 }
@@ -101,7 +103,7 @@ export function badArgumentSets(tool: Tool): Record<string, unknown>[] {
   const properties = (tool.inputSchema.properties ?? {}) as Record<string, PropertySchema>;
   const sets: Record<string, unknown>[] = [];
   for (const [name, schema] of Object.entries(properties)) if (schema.enum && isApiArgument(name)) sets.push({ [name]: "not-a-value" });
-  if ("limit" in properties) sets.push({ limit: 500 });
+  if ("limit" in properties) sets.push({ limit: (properties.limit.maximum ?? 200) + 1 });
   if ("offset" in properties) sets.push({ offset: -1 });
   return sets;
 }

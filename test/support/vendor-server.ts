@@ -21,6 +21,8 @@ export interface VendorRequest {
   path: string;
   /** The status the vendor answered. */
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface VendorServers extends VendorCredentials {
@@ -167,6 +169,7 @@ export async function startVendorServers(options: VendorOptions = {}): Promise<V
 
   function vendor(family: Family): Server {
     return createServer((req, res) => {
+      const at = Date.now();
       const url = new URL(req.url ?? "/", "http://vendor.invalid");
       answer(family, req, url)
         .catch((e: unknown) => {
@@ -174,7 +177,7 @@ export async function startVendorServers(options: VendorOptions = {}): Promise<V
           return { status, text: JSON.stringify(ERROR_BODY[family](status, e instanceof Error ? e.message : String(e))) };
         })
         .then(({ status, text }) => {
-          requests.push({ family, method: req.method ?? "GET", path: url.pathname, status });
+          requests.push({ family, method: req.method ?? "GET", path: url.pathname, status, at });
           send(res, status, text);
         });
     });

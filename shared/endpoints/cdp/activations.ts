@@ -5,7 +5,7 @@ import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
 import { round } from "../../catalog/rounding.ts";
 import { wholeSecondInstant, wholeSecondInstantOrNull } from "../../catalog/wire.ts";
-import { IS_CURRENT, LATEST_MEMBERSHIPS } from "./memberships.ts";
+import { CH, IS_CURRENT, LATEST_MEMBERSHIPS } from "./memberships.ts";
 
 const RATE_WINDOW = 30;
 const LATEST_LOGS = 5;
@@ -37,7 +37,8 @@ const response = z.array(
 );
 
 // Sync runs up to now, newest first; runs at the same instant are ordered by import, later first.
-const ACTIVATIONS_SQL = `
+const ACTIVATIONS_SQL = {
+  duckdb: `
   WITH members AS (
     SELECT segment_id, count(*) AS member_count
     FROM (${LATEST_MEMBERSHIPS})
@@ -66,7 +67,41 @@ const ACTIVATIONS_SQL = `
   LEFT JOIN members m ON m.segment_id = a.segment_id
   LEFT JOIN logs l ON l.activation_id = a.activation_id
   WHERE a.workspace_id = $ws
-  ORDER BY a.activation_id`;
+  ORDER BY a.activation_id`,
+  // mg_version grows with every load and with each row of a load: the import order DuckDB's rowid gives.
+  clickhouse: `
+  WITH members AS (
+    SELECT segment_id, count() AS member_count
+    FROM cdp_memberships FINAL
+    WHERE workspace_id = {ws:String} AND ${CH.IS_CURRENT}
+      AND segment_id IN (SELECT segment_id FROM cdp_activations FINAL WHERE workspace_id = {ws:String})
+    GROUP BY segment_id
+  ),
+  ranked AS (
+    SELECT activation_id, status, user_count, coalesce(error_message, '') AS error_message, synced_at,
+           row_number() OVER (PARTITION BY activation_id ORDER BY synced_at DESC, mg_version DESC) AS n
+    FROM cdp_sync_logs
+    WHERE workspace_id = {ws:String} AND synced_at <= {now:DateTime64(3, 'UTC')}
+  ),
+  logs AS (
+    SELECT activation_id, count() AS runs, countIf(status = 'success') AS successes,
+           arrayMap(t -> CAST(t.2, 'Tuple(status String, user_count Int64, error_message String, synced_at DateTime64(3, \\'UTC\\'))'),
+                    arraySort(groupArrayIf((n, (status, user_count, error_message, synced_at)), n <= ${LATEST_LOGS}))) AS sync_logs
+    FROM ranked
+    WHERE n <= ${RATE_WINDOW}
+    GROUP BY activation_id
+  )
+  SELECT a.activation_id AS id, a.segment_id AS segment_id, s.name AS segment_name, a.connector_type AS connector_type,
+         a.status AS status, a.last_synced_at AS last_synced_at, coalesce(a.last_error, '') AS last_error,
+         coalesce(m.member_count, 0) AS member_count, coalesce(l.runs, 0) AS runs, coalesce(l.successes, 0) AS successes,
+         l.sync_logs AS sync_logs
+  FROM cdp_activations AS a FINAL
+  LEFT JOIN (SELECT segment_id, name FROM cdp_segments FINAL WHERE workspace_id = {ws:String}) AS s ON s.segment_id = a.segment_id
+  LEFT JOIN members AS m ON m.segment_id = a.segment_id
+  LEFT JOIN logs AS l ON l.activation_id = a.activation_id
+  WHERE a.workspace_id = {ws:String}
+  ORDER BY id`,
+};
 
 type ActivationRow = Omit<z.output<typeof response>[number], "success_rate"> & { runs: number; successes: number };
 
@@ -84,7 +119,7 @@ export const activationsEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "CDP_ACTIVATIONS",
   async compute(ctx) {
-    const rows = await ctx.store.query<ActivationRow>(ACTIVATIONS_SQL, { now: ctx.now.toISOString() });
+    const rows = await ctx.store.query<ActivationRow>(ACTIVATIONS_SQL[ctx.store.dialect], { now: ctx.now.toISOString() });
     return rows.map(({ runs, successes, sync_logs, ...activation }) => ({
       ...activation,
       last_synced_at: wholeSecondInstantOrNull(activation.last_synced_at),

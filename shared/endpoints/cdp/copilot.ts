@@ -18,14 +18,22 @@ const response = z.object({
     .describe("Each day from 29 days ago to today (up to now) with at least one request, oldest first; days without requests are left out."),
 });
 
-const COPILOT_SQL = `
+const COPILOT_SQL = {
+  duckdb: `
   SELECT strftime(ts::DATE, '%Y-%m-%d') AS day,
          count(*) FILTER (WHERE status = 'success') AS success,
          count(*) FILTER (WHERE status = 'error') AS error
   FROM cdp_copilot_requests
   WHERE workspace_id = $ws AND ts >= $first_day::TIMESTAMP AND ts <= $now::TIMESTAMP
   GROUP BY ALL
-  ORDER BY day`;
+  ORDER BY day`,
+  clickhouse: `
+  SELECT toString(toDate(ts, 'UTC')) AS day, countIf(status = 'success') AS success, countIf(status = 'error') AS error
+  FROM cdp_copilot_requests FINAL
+  WHERE workspace_id = {ws:String} AND ts >= toDateTime64({first_day:Date}, 3, 'UTC') AND ts <= {now:DateTime64(3, 'UTC')}
+  GROUP BY day
+  ORDER BY day`,
+};
 
 export const copilotEndpoint = defineEndpoint({
   name: "cdp_copilot",
@@ -41,7 +49,7 @@ export const copilotEndpoint = defineEndpoint({
   sheetFunction: "CDP_COPILOT",
   async compute(ctx) {
     const today = utcDate(ctx.now.getTime());
-    const daily = await ctx.store.query<{ day: string; success: number; error: number }>(COPILOT_SQL, {
+    const daily = await ctx.store.query<{ day: string; success: number; error: number }>(COPILOT_SQL[ctx.store.dialect], {
       now: ctx.now.toISOString(),
       first_day: addDays(today, 1 - DAYS),
     });

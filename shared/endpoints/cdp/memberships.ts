@@ -30,6 +30,23 @@ export const CURRENT_MEMBERS_OF_ACTIVE_SEGMENTS = `
   SELECT segment_id, member_key FROM (${LATEST_MEMBERSHIPS})
   WHERE ${IS_CURRENT} AND segment_id IN (${ACTIVE_SEGMENT_IDS})`;
 
+/**
+ * The same fragments in ClickHouse SQL: memberships and segments are ReplacingMergeTree tables read with
+ * FINAL, which keeps the winning row of every key (the greatest `updated_at`, then the row loaded last).
+ */
+export const CH = {
+  IS_CURRENT:
+    "joined_at <= {now:DateTime64(3, 'UTC')} AND (left_at IS NULL OR left_at > {now:DateTime64(3, 'UTC')})",
+  ACTIVE_SEGMENT_COUNT: "(SELECT count() FROM cdp_segments FINAL WHERE workspace_id = {ws:String} AND active)",
+  MEMBER_COUNT:
+    "(SELECT count() FROM cdp_members FINAL WHERE workspace_id = {ws:String} AND created_at <= {now:DateTime64(3, 'UTC')})",
+  CURRENT_MEMBERS_OF_ACTIVE_SEGMENTS: `
+    SELECT segment_id, member_id FROM cdp_memberships FINAL
+    WHERE workspace_id = {ws:String}
+      AND joined_at <= {now:DateTime64(3, 'UTC')} AND (left_at IS NULL OR left_at > {now:DateTime64(3, 'UTC')})
+      AND segment_id IN (SELECT segment_id FROM cdp_segments FINAL WHERE workspace_id = {ws:String} AND active)`,
+} as const;
+
 /** The UTC date of an instant, `YYYY-MM-DD`. */
 export function utcDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { defineEndpoint } from "../../catalog/define.ts";
-import { ACTIVE_SEGMENT_COUNT, DAY_MS, MEMBER_COUNT } from "./memberships.ts";
+import { ACTIVE_SEGMENT_COUNT, CH, DAY_MS, MEMBER_COUNT } from "./memberships.ts";
 import { currentUsage } from "./usage.ts";
 
 const response = z.object({
@@ -13,11 +13,18 @@ const response = z.object({
   ai_credits_limit: z.number().int().describe("The period's AI credit limit (-1 = unlimited); 0 without a current subscription."),
 });
 
-const COUNTS_SQL = `
+const COUNTS_SQL = {
+  duckdb: `
   SELECT ${ACTIVE_SEGMENT_COUNT} AS segment_count,
          ${MEMBER_COUNT} AS total_members,
          (SELECT count(*) FROM cdp_events
-          WHERE workspace_id = $ws AND ts >= $since::TIMESTAMP AND ts < $now::TIMESTAMP) AS events_30d`;
+          WHERE workspace_id = $ws AND ts >= $since::TIMESTAMP AND ts < $now::TIMESTAMP) AS events_30d`,
+  clickhouse: `
+  SELECT ${CH.ACTIVE_SEGMENT_COUNT} AS segment_count,
+         ${CH.MEMBER_COUNT} AS total_members,
+         (SELECT count() FROM cdp_events FINAL
+          WHERE workspace_id = {ws:String} AND ts >= {since:DateTime64(3, 'UTC')} AND ts < {now:DateTime64(3, 'UTC')}) AS events_30d`,
+};
 
 export const overviewEndpoint = defineEndpoint({
   name: "cdp_overview",
@@ -33,7 +40,7 @@ export const overviewEndpoint = defineEndpoint({
   sheetFunction: "CDP_OVERVIEW",
   async compute(ctx) {
     const nowMs = ctx.now.getTime();
-    const [counts] = await ctx.store.query<{ segment_count: number; total_members: number; events_30d: number }>(COUNTS_SQL, {
+    const [counts] = await ctx.store.query<{ segment_count: number; total_members: number; events_30d: number }>(COUNTS_SQL[ctx.store.dialect], {
       now: ctx.now.toISOString(),
       since: new Date(nowMs - 30 * DAY_MS).toISOString(),
     });

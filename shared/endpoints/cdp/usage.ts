@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { defineEndpoint, type ComputeContext } from "../../catalog/define.ts";
 import { NotFound } from "../../errors.ts";
-import { ACTIVE_SEGMENT_COUNT, MEMBER_COUNT, utcDate } from "./memberships.ts";
+import { ACTIVE_SEGMENT_COUNT, CH, MEMBER_COUNT, utcDate } from "./memberships.ts";
 
 const pair = (what: string) =>
   z.object({
@@ -40,7 +40,8 @@ interface UsageRow {
 }
 
 // When periods overlap, the one that started last is current.
-const USAGE_SQL = `
+const USAGE_SQL = {
+  duckdb: `
   WITH period AS (
     SELECT * FROM cdp_subscriptions
     WHERE workspace_id = $ws AND period_start <= $today::DATE AND period_end >= $today::DATE
@@ -58,11 +59,29 @@ const USAGE_SQL = `
          (SELECT coalesce(sum(credits), 0) FROM cdp_copilot_requests
           WHERE workspace_id = $ws AND ts >= period.period_start::TIMESTAMP AND ts <= $now::TIMESTAMP) AS ai_credits_used,
          ai_credits_limit
-  FROM period`;
+  FROM period`,
+  // No correlated subqueries before ClickHouse 25.x: the current period's first day is a scalar first.
+  clickhouse: `
+  WITH (SELECT max(period_start) FROM cdp_subscriptions FINAL
+        WHERE workspace_id = {ws:String} AND period_start <= {today:Date} AND period_end >= {today:Date}) AS current_start
+  SELECT plan_name, plan_tier, toString(s.period_start) AS period_start, toString(s.period_end) AS period_end,
+         (SELECT count() FROM cdp_events FINAL
+          WHERE workspace_id = {ws:String} AND ts >= toDateTime64(current_start, 3, 'UTC') AND ts <= {now:DateTime64(3, 'UTC')}) AS events_used,
+         events_limit,
+         ${CH.MEMBER_COUNT} AS users_used,
+         users_limit,
+         ${CH.ACTIVE_SEGMENT_COUNT} AS segments_used,
+         segments_limit,
+         (SELECT sum(credits) FROM cdp_copilot_requests FINAL
+          WHERE workspace_id = {ws:String} AND ts >= toDateTime64(current_start, 3, 'UTC') AND ts <= {now:DateTime64(3, 'UTC')}) AS ai_credits_used,
+         ai_credits_limit
+  FROM cdp_subscriptions AS s FINAL
+  WHERE s.workspace_id = {ws:String} AND s.period_start = current_start AND s.period_end >= {today:Date}`,
+};
 
 /** The current period's usage, or null when no subscription period contains today (UTC). */
 export async function currentUsage(ctx: ComputeContext): Promise<Usage | null> {
-  const [row] = await ctx.store.query<UsageRow>(USAGE_SQL, { now: ctx.now.toISOString(), today: utcDate(ctx.now.getTime()) });
+  const [row] = await ctx.store.query<UsageRow>(USAGE_SQL[ctx.store.dialect], { now: ctx.now.toISOString(), today: utcDate(ctx.now.getTime()) });
   if (!row) return null;
   return {
     plan_name: row.plan_name,

@@ -46,15 +46,24 @@ export const alertsEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "TM_ALERTS",
   async compute(ctx, p) {
-    const filters = [
-      p.severity === undefined ? "" : "AND severity = $severity",
-      p.acknowledged === undefined ? "" : "AND acknowledged = $acknowledged",
-    ].join(" ");
+    const sql = {
+      duckdb: `
+        SELECT ${ALERT_COLUMNS} FROM tm_alerts
+        WHERE workspace_id = $ws
+          ${p.severity === undefined ? "" : "AND severity = $severity"}
+          ${p.acknowledged === undefined ? "" : "AND acknowledged = $acknowledged"}
+        ORDER BY created_at DESC, id DESC
+        LIMIT $limit OFFSET $offset`,
+      clickhouse: `
+        SELECT ${ALERT_COLUMNS} FROM tm_alerts FINAL
+        WHERE workspace_id = {ws:String}
+          ${p.severity === undefined ? "" : "AND severity = {severity:String}"}
+          ${p.acknowledged === undefined ? "" : "AND acknowledged = {acknowledged:Bool}"}
+        ORDER BY created_at DESC, id DESC
+        LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    };
     const rows = await ctx.store.query<Alert>(
-      `SELECT ${ALERT_COLUMNS} FROM tm_alerts
-       WHERE workspace_id = $ws ${filters}
-       ORDER BY created_at DESC, id DESC
-       LIMIT $limit OFFSET $offset`,
+      sql[ctx.store.dialect],
       {
         limit: p.limit,
         offset: p.offset,

@@ -72,7 +72,8 @@ function checkPointCount(range: TmRange, interval: number, nowMs: number): Grid 
 // A session adds 1 from the first point at or after its start and takes it back from the first point at
 // or after its end (ts < ended_at is required), so each point's value is a running sum of per-point
 // changes. Point indexes are ceil((t − first) / step), clamped to 0 for sessions already playing.
-const CONCURRENCY_SQL = `
+const CONCURRENCY_SQL = {
+  duckdb: `
   WITH sessions AS (
     SELECT greatest(0, (epoch_us(started_at) - $first_us::BIGINT + $step_us::BIGINT - 1) // $step_us::BIGINT) AS k_start,
            CASE WHEN ended_at <= $last::TIMESTAMP
@@ -91,7 +92,29 @@ const CONCURRENCY_SQL = `
   )
   SELECT p.k, (sum(coalesce(c.d, 0)) OVER (ORDER BY p.k ROWS UNBOUNDED PRECEDING))::BIGINT AS value
   FROM range(0, $count::BIGINT) p(k) LEFT JOIN changes c ON c.k = p.k
-  ORDER BY p.k`;
+  ORDER BY p.k`,
+  clickhouse: `
+  WITH sessions AS (
+    SELECT toUInt64(greatest(0, intDiv(toUnixTimestamp64Micro(started_at) - {first_us:Int64} + {step_us:Int64} - 1, {step_us:Int64}))) AS k_start,
+           if(ended_at <= {last:DateTime64(3, 'UTC')},
+              toUInt64(greatest(0, intDiv(toUnixTimestamp64Micro(assumeNotNull(ended_at)) - {first_us:Int64} + {step_us:Int64} - 1, {step_us:Int64}))),
+              NULL) AS k_end
+    FROM tm_sessions FINAL
+    WHERE workspace_id = {ws:String}
+      AND started_at <= {last:DateTime64(3, 'UTC')}
+      AND (ended_at IS NULL OR (ended_at > {first:DateTime64(3, 'UTC')} AND ended_at > started_at))
+  ),
+  changes AS (
+    SELECT k, sum(d) AS d FROM (
+      SELECT k_start AS k, toInt64(count()) AS d FROM sessions GROUP BY k_start
+      UNION ALL
+      SELECT assumeNotNull(k_end) AS k, -toInt64(count()) AS d FROM sessions WHERE k_end IS NOT NULL GROUP BY k_end
+    ) GROUP BY k
+  )
+  SELECT p.number AS k, sum(coalesce(c.d, 0)) OVER (ORDER BY p.number ROWS UNBOUNDED PRECEDING) AS value
+  FROM numbers({count:UInt64}) AS p LEFT JOIN changes AS c ON c.k = p.number
+  ORDER BY k`,
+};
 
 export const concurrencyEndpoint = defineEndpoint({
   name: "tapemetric_concurrency",
@@ -114,7 +137,7 @@ export const concurrencyEndpoint = defineEndpoint({
     const rows =
       grid.count === 0
         ? []
-        : await ctx.store.query<{ k: number; value: number }>(CONCURRENCY_SQL, {
+        : await ctx.store.query<{ k: number; value: number }>(CONCURRENCY_SQL[ctx.store.dialect], {
             first: isoOf(grid.first),
             last: isoOf(grid.last),
             first_us: grid.first * 1000,

@@ -15,13 +15,22 @@ const response = z.array(
   }),
 );
 
-const DEVICES_SQL = `
+const DEVICES_SQL = {
+  duckdb: `
   SELECT device, count(*) AS sessions, (sum(count(*)) OVER ())::BIGINT AS total
   FROM tm_sessions
   WHERE workspace_id = $ws AND started_at >= $start::TIMESTAMP AND started_at < $end::TIMESTAMP
   GROUP BY device
   ORDER BY sessions DESC, device ASC
-  LIMIT $limit OFFSET $offset`;
+  LIMIT $limit OFFSET $offset`,
+  clickhouse: `
+  SELECT device, count() AS sessions, sum(count()) OVER () AS total
+  FROM tm_sessions FINAL
+  WHERE workspace_id = {ws:String} AND started_at >= {start:DateTime64(3, 'UTC')} AND started_at < {end:DateTime64(3, 'UTC')}
+  GROUP BY device
+  ORDER BY sessions DESC, device ASC
+  LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+};
 
 export const devicesEndpoint = defineEndpoint({
   name: "tapemetric_devices",
@@ -36,7 +45,7 @@ export const devicesEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "TM_DEVICES",
   async compute(ctx, p) {
-    const rows = await ctx.store.query<{ device: string; sessions: number; total: number }>(DEVICES_SQL, {
+    const rows = await ctx.store.query<{ device: string; sessions: number; total: number }>(DEVICES_SQL[ctx.store.dialect], {
       ...rangeBounds(p.range, ctx.now.getTime()),
       limit: p.limit,
       offset: p.offset,

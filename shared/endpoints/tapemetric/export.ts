@@ -32,12 +32,20 @@ function normalize(p: Params): Params {
 }
 
 // Every stored column of a session except the tenant id, oldest first.
-const EXPORT_SQL = `
+const EXPORT_SQL = {
+  duckdb: `
   SELECT session_id, user_id, content_id, device, region, pop, started_at, ended_at,
          watch_seconds, completed, rebuffer_seconds
   FROM tm_sessions
   WHERE workspace_id = $ws AND started_at >= $from::TIMESTAMP AND started_at < $to::TIMESTAMP
-  ORDER BY started_at, session_id`;
+  ORDER BY started_at, session_id`,
+  clickhouse: `
+  SELECT session_id, user_id, content_id, device, region, pop, started_at, ended_at,
+         watch_seconds, completed, rebuffer_seconds
+  FROM tm_sessions FINAL
+  WHERE workspace_id = {ws:String} AND started_at >= {from:DateTime64(3, 'UTC')} AND started_at < {to:DateTime64(3, 'UTC')}
+  ORDER BY started_at, session_id`,
+};
 
 export const exportEndpoint = defineEndpoint({
   name: "tapemetric_export",
@@ -58,7 +66,7 @@ export const exportEndpoint = defineEndpoint({
     if (!ctx.host.exportParquet) throw new MetrigateError("internal", "Parquet export is not available in this process.");
     const exported = await ctx.host.exportParquet({
       workspaceId: ctx.workspace.id,
-      sql: EXPORT_SQL,
+      sql: EXPORT_SQL[ctx.store.dialect],
       params: { from: isoOf(dayNumber(p.start) * DAY_MS), to: isoOf((dayNumber(p.end) + 1) * DAY_MS) },
     });
     return { url: exported.url, expires_at: wholeSecondInstant(exported.expiresAt), rows: exported.rows };

@@ -17,14 +17,23 @@ const response = z.array(
 );
 
 // The total is taken over every region before the page is cut, so shares are of the whole range.
-const GEO_SQL = `
+const GEO_SQL = {
+  duckdb: `
   SELECT region, sum(watch_seconds)::DOUBLE AS watch, count(DISTINCT user_key) AS viewers,
          (sum(sum(watch_seconds)) OVER ())::DOUBLE AS total
   FROM tm_sessions
   WHERE workspace_id = $ws AND started_at >= $start::TIMESTAMP AND started_at < $end::TIMESTAMP
   GROUP BY region
   ORDER BY watch DESC, region ASC
-  LIMIT $limit OFFSET $offset`;
+  LIMIT $limit OFFSET $offset`,
+  clickhouse: `
+  SELECT region, sum(watch_seconds) AS watch, uniqExact(user_id) AS viewers, sum(sum(watch_seconds)) OVER () AS total
+  FROM tm_sessions FINAL
+  WHERE workspace_id = {ws:String} AND started_at >= {start:DateTime64(3, 'UTC')} AND started_at < {end:DateTime64(3, 'UTC')}
+  GROUP BY region
+  ORDER BY watch DESC, region ASC
+  LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+};
 
 export const geoEndpoint = defineEndpoint({
   name: "tapemetric_geo",
@@ -41,7 +50,7 @@ export const geoEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "TM_GEO",
   async compute(ctx, p) {
-    const rows = await ctx.store.query<{ region: string; watch: number; viewers: number; total: number }>(GEO_SQL, {
+    const rows = await ctx.store.query<{ region: string; watch: number; viewers: number; total: number }>(GEO_SQL[ctx.store.dialect], {
       ...rangeBounds(p.range, ctx.now.getTime()),
       limit: p.limit,
       offset: p.offset,

@@ -49,7 +49,7 @@ const ACTIVE_AT_START = "started_at <= $start::TIMESTAMP AND (ended_at IS NULL O
 
 // Users are grouped once by their interned key with a bit per MAU window (1: the range's, 2: the
 // preceding period's); counting the flagged groups gives both distinct counts from one small hash table.
-const OVERVIEW_SQL = `
+const DUCKDB_OVERVIEW_SQL = `
   WITH per_user AS (
     SELECT bit_or(CASE WHEN started_at >= $mau_start::TIMESTAMP THEN 1 ELSE 0 END
                   | CASE WHEN started_at >= $mau_before_start::TIMESTAMP AND started_at < $start::TIMESTAMP THEN 2 ELSE 0 END) AS windows,
@@ -78,6 +78,40 @@ const OVERVIEW_SQL = `
   )
   SELECT * FROM viewing, paying`;
 
+const CH_ACTIVE_AT_END =
+  "started_at <= {end:DateTime64(3, 'UTC')} AND (ended_at IS NULL OR ended_at > {end:DateTime64(3, 'UTC')})";
+const CH_ACTIVE_AT_START =
+  "started_at <= {start:DateTime64(3, 'UTC')} AND (ended_at IS NULL OR ended_at > {start:DateTime64(3, 'UTC')})";
+
+const CLICKHOUSE_OVERVIEW_SQL = `
+  WITH per_user AS (
+    SELECT groupBitOr(if(started_at >= {mau_start:DateTime64(3, 'UTC')}, 1, 0)
+                      + if(started_at >= {mau_before_start:DateTime64(3, 'UTC')} AND started_at < {start:DateTime64(3, 'UTC')}, 2, 0)) AS windows,
+           sumIf(watch_seconds, started_at >= {start:DateTime64(3, 'UTC')}) AS watch,
+           sumIf(watch_seconds, started_at >= {before_start:DateTime64(3, 'UTC')} AND started_at < {start:DateTime64(3, 'UTC')}) AS watch_before
+    FROM tm_sessions FINAL
+    WHERE workspace_id = {ws:String} AND started_at >= {scan_start:DateTime64(3, 'UTC')} AND started_at < {end:DateTime64(3, 'UTC')}
+    GROUP BY user_id
+  ),
+  viewing AS (
+    SELECT countIf(bitAnd(windows, 1) = 1) AS mau, countIf(bitAnd(windows, 2) = 2) AS mau_before,
+           sum(watch) AS watch, sum(watch_before) AS watch_before
+    FROM per_user
+  ),
+  paying AS (
+    SELECT uniqExactIf(user_id, ${CH_ACTIVE_AT_END}) AS subs,
+           uniqExactIf(user_id, ${CH_ACTIVE_AT_START}) AS subs_before,
+           sumIf(price_inr, ${CH_ACTIVE_AT_END}) AS revenue,
+           sumIf(price_inr, ${CH_ACTIVE_AT_START}) AS revenue_before,
+           countIf(${CH_ACTIVE_AT_START}) AS active_at_start,
+           countIf(${CH_ACTIVE_AT_START} AND ended_at < {end:DateTime64(3, 'UTC')}) AS churned
+    FROM tm_subscriptions FINAL
+    WHERE workspace_id = {ws:String}
+  )
+  SELECT * FROM viewing CROSS JOIN paying`;
+
+const OVERVIEW_SQL = { duckdb: DUCKDB_OVERVIEW_SQL, clickhouse: CLICKHOUSE_OVERVIEW_SQL };
+
 export const overviewEndpoint = defineEndpoint({
   name: "tapemetric_overview",
   family: "tapemetric",
@@ -97,7 +131,7 @@ export const overviewEndpoint = defineEndpoint({
     const before = precedingSpan(span);
     const mauStart = span.end - MONTH_MS;
     const mauBeforeStart = span.start - MONTH_MS;
-    const [f] = await ctx.store.query<Figures>(OVERVIEW_SQL, {
+    const [f] = await ctx.store.query<Figures>(OVERVIEW_SQL[ctx.store.dialect], {
       start: isoOf(span.start),
       end: isoOf(span.end),
       before_start: isoOf(before.start),

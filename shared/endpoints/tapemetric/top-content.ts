@@ -20,7 +20,8 @@ const response = z.array(
 );
 
 // The page is cut before the catalogue join, so only `limit` titles are looked up.
-const TOP_CONTENT_SQL = `
+const TOP_CONTENT_SQL = {
+  duckdb: `
   SELECT t.content_id, coalesce(c.title, t.content_id) AS title, coalesce(c.content_type, 'unknown') AS content_type,
          t.watch, t.sessions, t.completed, t.viewers
   FROM (
@@ -33,7 +34,21 @@ const TOP_CONTENT_SQL = `
     LIMIT $limit OFFSET $offset
   ) t
   LEFT JOIN tm_content c ON c.workspace_id = $ws AND c.content_id = t.content_id
-  ORDER BY t.watch DESC, t.content_id ASC`;
+  ORDER BY t.watch DESC, t.content_id ASC`,
+  clickhouse: `
+  SELECT t.content_id AS content_id, coalesce(c.title, t.content_id) AS title, coalesce(c.content_type, 'unknown') AS content_type,
+         t.watch AS watch, t.sessions AS sessions, t.completed AS completed, t.viewers AS viewers
+  FROM (
+    SELECT content_id, sum(watch_seconds) AS watch, count() AS sessions, countIf(completed) AS completed, uniqExact(user_id) AS viewers
+    FROM tm_sessions FINAL
+    WHERE workspace_id = {ws:String} AND started_at >= {start:DateTime64(3, 'UTC')} AND started_at < {end:DateTime64(3, 'UTC')}
+    GROUP BY content_id
+    ORDER BY watch DESC, content_id ASC
+    LIMIT {limit:UInt32} OFFSET {offset:UInt32}
+  ) AS t
+  LEFT JOIN (SELECT content_id, title, content_type FROM tm_content FINAL WHERE workspace_id = {ws:String}) AS c ON c.content_id = t.content_id
+  ORDER BY t.watch DESC, t.content_id ASC`,
+};
 
 interface TitleRow {
   content_id: string;
@@ -60,7 +75,7 @@ export const topContentEndpoint = defineEndpoint({
   cacheable: true,
   sheetFunction: "TM_TOP_CONTENT",
   async compute(ctx, p) {
-    const rows = await ctx.store.query<TitleRow>(TOP_CONTENT_SQL, {
+    const rows = await ctx.store.query<TitleRow>(TOP_CONTENT_SQL[ctx.store.dialect], {
       ...rangeBounds(p.range, ctx.now.getTime()),
       limit: p.limit,
       offset: p.offset,

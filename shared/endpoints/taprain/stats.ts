@@ -118,7 +118,8 @@ function echo(body: Stats, p: Params): Stats {
   return { ...body, meta: { ...body.meta, filters: filtersOf(p) } };
 }
 
-function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
+/** The five Stats API figures from the three sums (CONTRACT §10.1); the query API publishes the same. */
+export function metricsOf(clicks: number, leads: number, revenue: number): Metrics {
   return {
     clicks,
     leads,
@@ -153,9 +154,21 @@ function bucketSql(period: Period, zone: string): string {
   return `(epoch_ms(ts) + ${offset}) // ${DAY_MS}`;
 }
 
-/** Bucket keys in the order of period.buckets: indexes for hours, local day numbers for days. */
-function bucketKeys(period: Period): number[] {
-  return period.granularity === "hour" ? period.buckets.map((_, i) => i) : period.buckets.map((b) => dayNumber(b.label));
+/**
+ * ClickHouse's bucket key comes from its own zone functions: the instant (ms) the local clock hour began
+ * (a repeated fall-back hour is two instants, a half-hour zone's hours begin at :30 UTC), or the local
+ * day number.
+ */
+function clickHouseBucketSql(period: Period): string {
+  return period.granularity === "hour"
+    ? "toUnixTimestamp(toStartOfHour(ts, {timezone:String})) * 1000"
+    : "toRelativeDayNum(ts, {timezone:String})";
+}
+
+/** Bucket keys in the order of period.buckets: for hours an index (DuckDB) or the start instant (ClickHouse), else local day numbers. */
+function bucketKeys(period: Period, dialect: "duckdb" | "clickhouse"): number[] {
+  if (period.granularity === "day") return period.buckets.map((b) => dayNumber(b.label));
+  return dialect === "duckdb" ? period.buckets.map((_, i) => i) : period.buckets.map((b) => b.start);
 }
 
 interface GroupRow {
@@ -176,6 +189,14 @@ function filterSql(p: Params): string {
     p.country ? "AND list_contains($countries, country)" : "",
     p.offer ? "AND list_contains($offers, offer)" : "",
     p.source ? "AND list_contains($sources, source)" : "",
+  ].join(" ");
+}
+
+function clickHouseFilterSql(p: Params): string {
+  return [
+    p.country ? "AND has({countries:Array(String)}, country)" : "",
+    p.offer ? "AND has({offers:Array(String)}, offer)" : "",
+    p.source ? "AND has({sources:Array(String)}, source)" : "",
   ].join(" ");
 }
 
@@ -204,7 +225,37 @@ function statsSql(bucket: string, filters: string): string {
     GROUP BY g, bucket, country, source, offer`;
 }
 
-const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
+/** The same statement in ClickHouse SQL (clicks and conversions are ReplacingMergeTree tables, read FINAL). */
+function clickHouseStatsSql(bucket: string, filters: string): string {
+  const window =
+    "workspace_id = {ws:String} AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC') AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')";
+  const sets = "GROUP BY GROUPING SETS ((bucket), (country), (source), (offer), ())";
+  const keys = "grouping(bucket, country, source, offer) AS g, bucket, country, source, offer";
+  return `
+    WITH clicks AS (
+      SELECT ${keys}, count() AS clicks, toUInt64(0) AS leads, toFloat64(0) AS revenue
+      FROM (SELECT ${bucket} AS bucket, country, source, offer FROM tr_clicks FINAL WHERE ${window} ${filters})
+      ${sets}
+    ),
+    leads AS (
+      SELECT ${keys}, toUInt64(0) AS clicks, count() AS leads, sum(revenue) AS revenue
+      FROM (SELECT ${bucket} AS bucket, country, source, offer, revenue FROM tr_conversions FINAL WHERE ${window} ${filters})
+      ${sets}
+    )
+    SELECT g, bucket, country, source, offer, sum(clicks) AS clicks, sum(leads) AS leads, sum(revenue) AS revenue
+    FROM (SELECT * FROM clicks UNION ALL SELECT * FROM leads)
+    GROUP BY g, bucket, country, source, offer`;
+}
+
+/** The statement for the store's engine. */
+function statsStatement(dialect: "duckdb" | "clickhouse", period: Period, p: Params): string {
+  return dialect === "duckdb"
+    ? statsSql(bucketSql(period, p.timezone), filterSql(p))
+    : clickHouseStatsSql(clickHouseBucketSql(period), clickHouseFilterSql(p));
+}
+
+/** How empty stored values are reported (CONTRACT §10.1). */
+export const DISPLAY_EMPTY = { country: "Unknown", source: "Direct", offer: "" } as const;
 
 function byDimension<K extends "country" | "source" | "offer">(rows: GroupRow[], key: K, mask: number) {
   // A stored source named "Direct" and an empty one are the same row once displayed.
@@ -242,16 +293,17 @@ export const statsEndpoint = defineEndpoint({
     const period = resolvePeriod(p.range, ctx.now.getTime(), p.timezone, { start: p.start, end: p.end });
     const filters = filtersOf(p);
     const storedSources = filters.source?.flatMap((s) => (s === DISPLAY_EMPTY.source ? [s, ""] : [s]));
-    const rows = await ctx.store.query<GroupRow>(statsSql(bucketSql(period, p.timezone), filterSql(p)), {
+    const rows = await ctx.store.query<GroupRow>(statsStatement(ctx.store.dialect, period, p), {
       start: period.start,
       end: period.end,
+      ...(ctx.store.dialect === "clickhouse" ? { timezone: p.timezone } : {}),
       ...(filters.country ? { countries: filters.country } : {}),
       ...(filters.offer ? { offers: filters.offer } : {}),
       ...(storedSources ? { sources: storedSources } : {}),
     });
     const total = rows.find((r) => r.g === MASK.total);
     const perBucket = new Map(rows.filter((r) => r.g === MASK.bucket).map((r) => [r.bucket, r]));
-    const keys = bucketKeys(period);
+    const keys = bucketKeys(period, ctx.store.dialect);
     return {
       success: true as const,
       meta: {

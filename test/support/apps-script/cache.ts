@@ -1,5 +1,8 @@
 // A fake CacheService with the real limits: keys up to 250 characters, values up to 100 KB, expiry from
-// 1 second to 6 hours (default 10 minutes). Expired entries vanish; a clock offset lets tests move time.
+// 1 second to 6 hours (default 10 minutes). Expired entries vanish on the harness clock. A test can make
+// writes fail, as CacheService does now and then under load.
+
+import type { Clock } from "./execution.ts";
 
 export const MAX_KEY_LENGTH = 250;
 export const MAX_VALUE_BYTES = 100 * 1024;
@@ -13,11 +16,13 @@ interface Entry {
 
 export class FakeCache {
   private readonly entries = new Map<string, Entry>();
-  /** Milliseconds added to the real clock. */
-  offsetMs = 0;
+  /** When set, every write throws this service error. */
+  failWrites?: string;
+
+  constructor(private readonly clock: Clock) {}
 
   private now(): number {
-    return Date.now() + this.offsetMs;
+    return this.clock.now();
   }
 
   private checkKey(key: string): void {
@@ -26,6 +31,7 @@ export class FakeCache {
   }
 
   private checkPut(key: string, value: string, expirationInSeconds: number): void {
+    if (this.failWrites !== undefined) throw new Error(this.failWrites);
     this.checkKey(key);
     if (typeof value !== "string") throw new Error("Invalid argument: value");
     if (Buffer.byteLength(value, "utf8") > MAX_VALUE_BYTES) throw new Error("Argument too large: value");
@@ -81,8 +87,13 @@ export class FakeCache {
 }
 
 export class FakeCacheService {
-  readonly script = new FakeCache();
-  readonly user = new FakeCache();
+  readonly script: FakeCache;
+  readonly user: FakeCache;
+
+  constructor(clock: Clock) {
+    this.script = new FakeCache(clock);
+    this.user = new FakeCache(clock);
+  }
 
   getScriptCache(): FakeCache {
     return this.script;

@@ -1,5 +1,6 @@
-// A fake PropertiesService: string values, 9 KB per value and 500 KB per store as in Apps Script, and
-// read-only inside custom functions.
+// A fake PropertiesService: string values, 9 KB per value and 500 KB per store as in Apps Script,
+// read-only inside custom functions, and user properties per user — a custom function gets the owner's,
+// whoever's sheet recalculates (Google's custom function guide).
 
 import type { Execution } from "./execution.ts";
 
@@ -8,14 +9,18 @@ const MAX_STORE_BYTES = 500 * 1024;
 
 export class FakeProperties {
   readonly values = new Map<string, string>();
+  /** Calls that read the store (each is a round trip in Apps Script). */
+  reads = 0;
 
   constructor(private readonly execution: Execution) {}
 
   getProperty(key: string): string | null {
+    this.reads++;
     return this.values.get(key) ?? null;
   }
 
   getProperties(): Record<string, string> {
+    this.reads++;
     return Object.fromEntries(this.values);
   }
 
@@ -52,18 +57,27 @@ export class FakeProperties {
 }
 
 export class FakePropertiesService {
-  readonly user: FakeProperties;
+  private readonly users = new Map<string, FakeProperties>();
   readonly script: FakeProperties;
   readonly document: FakeProperties;
 
-  constructor(execution: Execution) {
-    this.user = new FakeProperties(execution);
+  constructor(private readonly execution: Execution) {
     this.script = new FakeProperties(execution);
     this.document = new FakeProperties(execution);
   }
 
+  /** Test view: one user's properties. */
+  ofUser(email: string): FakeProperties {
+    let store = this.users.get(email);
+    if (!store) {
+      store = new FakeProperties(this.execution);
+      this.users.set(email, store);
+    }
+    return store;
+  }
+
   getUserProperties(): FakeProperties {
-    return this.user;
+    return this.ofUser(this.execution.propertiesUser());
   }
 
   getScriptProperties(): FakeProperties {

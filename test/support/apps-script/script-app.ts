@@ -1,14 +1,19 @@
 // A fake ScriptApp for time-driven triggers: the builder's checks (hours 1, 2, 4, 6, 8 or 12; atHour only
-// on daily triggers), the project's trigger list, and deletion. Refused inside custom functions.
+// on daily triggers; inTimezone), and installable triggers as Google documents them: each belongs to the
+// user who created it and runs as that user, getProjectTriggers() returns only the caller's, and one user
+// cannot delete another's. Refused inside custom functions.
 
 import type { Execution } from "./execution.ts";
 
 export interface TriggerRecord {
   id: string;
   handler: string;
+  /** The user who created it, and as whom it runs. */
+  user: string;
   everyHours?: number;
   everyDays?: number;
   atHour?: number;
+  timeZone?: string;
 }
 
 const HOURS = [1, 2, 4, 6, 8, 12];
@@ -24,23 +29,25 @@ export class FakeScriptApp {
       getHandlerFunction: () => record.handler,
       getUniqueId: () => record.id,
       getEventType: () => "CLOCK",
+      getTriggerSource: () => "CLOCK",
     };
   }
 
   getProjectTriggers() {
-    return this.triggers.map((t) => this.view(t));
+    this.execution.requireFull("getProjectTriggers");
+    return this.triggers.filter((t) => t.user === this.execution.user).map((t) => this.view(t));
   }
 
   deleteTrigger(trigger: { getUniqueId(): string }): void {
     this.execution.requireFull("deleteTrigger");
-    const index = this.triggers.findIndex((t) => t.id === trigger.getUniqueId());
-    if (index < 0) throw new Error("Exception: The trigger does not exist.");
+    const index = this.triggers.findIndex((t) => t.id === trigger.getUniqueId() && t.user === this.execution.user);
+    if (index < 0) throw new Error("Exception: The trigger does not exist or you do not own it.");
     this.triggers.splice(index, 1);
   }
 
   newTrigger(handler: string) {
     this.execution.requireFull("newTrigger");
-    const record: TriggerRecord = { id: "", handler };
+    const record: TriggerRecord = { id: "", handler, user: this.execution.user };
     const builder = {
       everyHours: (n: number) => {
         if (!HOURS.includes(n)) throw new Error("Exception: The value passed to everyHours must be 1, 2, 4, 6, 8 or 12.");
@@ -57,6 +64,15 @@ export class FakeScriptApp {
         record.atHour = hour;
         return builder;
       },
+      inTimezone: (timeZone: string) => {
+        try {
+          new Intl.DateTimeFormat("en", { timeZone });
+        } catch {
+          throw new Error(`Exception: Invalid argument: timezone ${timeZone}`);
+        }
+        record.timeZone = timeZone;
+        return builder;
+      },
       create: () => {
         if ((record.everyHours === undefined) === (record.everyDays === undefined)) {
           throw new Error("Exception: A clock trigger needs exactly one of everyHours or everyDays.");
@@ -68,5 +84,21 @@ export class FakeScriptApp {
       },
     };
     return { timeBased: () => builder };
+  }
+}
+
+/** A fake Session: who the running script acts for. */
+export class FakeSession {
+  constructor(private readonly execution: Execution) {}
+
+  getEffectiveUser() {
+    const email = this.execution.user;
+    return { getEmail: () => email };
+  }
+
+  /** Google leaves the active user's email empty in custom functions. */
+  getActiveUser() {
+    const email = this.execution.kind === "custom-function" ? "" : this.execution.user;
+    return { getEmail: () => email };
   }
 }

@@ -1,10 +1,38 @@
 // A fake SpreadsheetApp: one spreadsheet of named sheets with a fixed grid (1000 × 26 by default) that
 // ranges may not leave, setValues that must match the range's size, and a Ui that records menus, sidebars
-// and toasts. Sheet edits and UI are refused inside custom functions, as in Sheets.
+// and toasts. Sheet edits and UI are refused inside custom functions, as in Sheets. setValues and
+// appendRow read strings as typed input, as Sheets does: `=…` becomes a formula, date-like text a date,
+// number-like text a number, TRUE/FALSE a boolean — unless the string starts with an apostrophe (kept as
+// text, without the apostrophe) or the cell is text-formatted (`@`).
 
 import type { Execution } from "./execution.ts";
 
 type Value = string | number | boolean | Date;
+
+/** A cell's content: its value, and the formula that computes it when it holds one. */
+interface Cell {
+  value: Value;
+  formula?: string;
+}
+
+const DATE_LIKE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/;
+const NUMBER_LIKE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?%?$/i;
+
+/** What Sheets stores for a value written as if typed into a cell with the given number format. */
+export function typedInput(value: Value, numberFormat = ""): Cell {
+  if (typeof value !== "string" || value === "" || numberFormat === "@") return { value };
+  if (value.startsWith("'")) return { value: value.slice(1) };
+  if (value.startsWith("=") && value.length > 1) return { value: "", formula: value };
+  const date = DATE_LIKE.exec(value.trim());
+  if (date) {
+    const [, y, m, d, hh = "0", mm = "0", ss = "0"] = date;
+    return { value: new Date(Number(y), Number(m) - 1, Number(d), Number(hh), Number(mm), Number(ss)) };
+  }
+  const trimmed = value.trim();
+  if (NUMBER_LIKE.test(trimmed)) return { value: trimmed.endsWith("%") ? Number(trimmed.slice(0, -1)) / 100 : Number(trimmed) };
+  if (/^(true|false)$/i.test(trimmed)) return { value: trimmed.toLowerCase() === "true" };
+  return { value };
+}
 
 function outside(): Error {
   return new Error("Exception: The coordinates of the range are outside the dimensions of the sheet.");
@@ -19,10 +47,23 @@ export class FakeRange {
     readonly numColumns: number,
   ) {}
 
+  private grid<T>(read: (row: number, column: number) => T): T[][] {
+    return Array.from({ length: this.numRows }, (_, r) => Array.from({ length: this.numColumns }, (_, c) => read(this.row + r, this.column + c)));
+  }
+
   getValues(): Value[][] {
-    return Array.from({ length: this.numRows }, (_, r) =>
-      Array.from({ length: this.numColumns }, (_, c) => this.sheet.cell(this.row + r, this.column + c)),
-    );
+    return this.grid((r, c) => this.sheet.cell(r, c));
+  }
+
+  /** Each cell's formula, "" where the cell holds a plain value. */
+  getFormulas(): string[][] {
+    return this.grid((r, c) => this.sheet.formula(r, c));
+  }
+
+  setNumberFormat(format: string): this {
+    this.sheet.execution.requireFull("setNumberFormat");
+    this.grid((r, c) => this.sheet.setFormat(r, c, format));
+    return this;
   }
 
   setValues(values: Value[][]): this {
@@ -34,7 +75,7 @@ export class FakeRange {
       if (row.length !== this.numColumns) {
         throw new Error(`Exception: The number of columns in the data does not match the number of columns in the range. The data has ${row.length} but the range has ${this.numColumns}.`);
       }
-      row.forEach((value, c) => this.sheet.write(this.row + r, this.column + c, value));
+      row.forEach((value, c) => this.sheet.type(this.row + r, this.column + c, value));
     });
     return this;
   }
@@ -47,7 +88,8 @@ export class FakeRange {
 }
 
 export class FakeSheet {
-  private readonly cells = new Map<string, Value>();
+  private readonly cells = new Map<string, Cell>();
+  private readonly formats = new Map<string, string>();
   frozenRows = 0;
 
   constructor(
@@ -62,13 +104,31 @@ export class FakeSheet {
   }
 
   cell(row: number, column: number): Value {
-    return this.cells.get(`${row},${column}`) ?? "";
+    return this.cells.get(`${row},${column}`)?.value ?? "";
   }
 
+  formula(row: number, column: number): string {
+    return this.cells.get(`${row},${column}`)?.formula ?? "";
+  }
+
+  setFormat(row: number, column: number, format: string): void {
+    this.formats.set(`${row},${column}`, format);
+  }
+
+  /** Stores a value as the cell's content, unparsed (clearing, and values that are not strings). */
   write(row: number, column: number, value: Value): void {
+    this.store(row, column, { value });
+  }
+
+  /** Stores a value as if typed into the cell. */
+  type(row: number, column: number, value: Value): void {
+    this.store(row, column, typedInput(value, this.formats.get(`${row},${column}`)));
+  }
+
+  private store(row: number, column: number, cell: Cell): void {
     if (row < 1 || column < 1 || row > this.maxRows || column > this.maxColumns) throw outside();
-    if (value === "" || value === null || value === undefined) this.cells.delete(`${row},${column}`);
-    else this.cells.set(`${row},${column}`, value);
+    if ((cell.value === "" || cell.value === null || cell.value === undefined) && cell.formula === undefined) this.cells.delete(`${row},${column}`);
+    else this.cells.set(`${row},${column}`, cell);
   }
 
   getRange(row: number, column: number, numRows = 1, numColumns = 1): FakeRange {
@@ -136,7 +196,7 @@ export class FakeSheet {
     if (row > this.maxRows) this.maxRows = row;
     rowContents.forEach((value, i) => {
       if (i + 1 > this.maxColumns) this.maxColumns = i + 1;
-      this.write(row, i + 1, value);
+      this.type(row, i + 1, value);
     });
     return this;
   }
@@ -195,10 +255,14 @@ export class FakeUi {
 export class FakeSpreadsheet {
   readonly sheets: FakeSheet[] = [];
   readonly toasts: string[] = [];
+  /** Calls of getSpreadsheetTimeZone (each is a round trip in Apps Script). */
+  timeZoneReads = 0;
 
   constructor(
     private readonly execution: Execution,
     private readonly timeZone: string,
+    /** The file's owner; null for a file in a shared drive, as Drive reports it. */
+    private readonly owner: string | null,
   ) {
     this.sheets.push(new FakeSheet(execution, "Sheet1"));
   }
@@ -220,7 +284,13 @@ export class FakeSpreadsheet {
   }
 
   getSpreadsheetTimeZone(): string {
+    this.timeZoneReads++;
     return this.timeZone;
+  }
+
+  getOwner() {
+    const email = this.owner;
+    return email === null ? null : { getEmail: () => email };
   }
 
   toast(message: string): void {
@@ -235,8 +305,9 @@ export class FakeSpreadsheetApp {
   constructor(
     private readonly execution: Execution,
     timeZone: string,
+    owner: string | null,
   ) {
-    this.spreadsheet = new FakeSpreadsheet(execution, timeZone);
+    this.spreadsheet = new FakeSpreadsheet(execution, timeZone, owner);
     this.ui = new FakeUi(execution);
   }
 

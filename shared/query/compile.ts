@@ -1,0 +1,208 @@
+// The query compiler (CONTRACT §17): a validated request becomes one SQL statement with bound parameters —
+// dimension values, filter values, instants and bucket keys are all parameters; only names from the
+// family's vocabulary ever become SQL text. Per event table: filter, bucket and aggregate with a totals
+// grouping set; then add the tables up, zero-fill the time buckets, join the previous period, rank and page.
+
+import type { SqlParams } from "../store/store.ts";
+import { offsetSegments } from "../time/zoned.ts";
+import { DAY_MS, HOUR_MS, type Span } from "./periods.ts";
+import { timeGrainOf, type FilterOperator, type QueryRequest } from "./request.ts";
+import { sourcesFor, type FamilySpec, type SourceSpec, type TimeGrain } from "./vocabulary.ts";
+
+/** The SQL engines the compiler writes for; the store says which one it is. */
+export type Dialect = "duckdb" | "clickhouse";
+
+export interface CompileInput {
+  spec: FamilySpec;
+  query: QueryRequest;
+  period: Span;
+  /** The period compared with, when the request compares. */
+  previous?: Span;
+  /** The current period's bucket keys, ascending, and the previous period's in the same positions. */
+  bucketKeys: readonly number[];
+  previousKeys: readonly number[];
+  /** The clock's instant (CDP's current segment membership). */
+  nowMs: number;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  params: SqlParams;
+  /** The base aggregates each row carries (and, comparing, `prev_<base>`). */
+  bases: string[];
+}
+
+/** The columns a result row of a compiled query carries. */
+export type ResultRow = Record<string, string | number | null> & { part: number; total_rows: number };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+class Binder {
+  readonly params: SqlParams = {};
+  private count = 0;
+
+  bind(prefix: string, value: string | number | readonly string[] | readonly number[]): string {
+    const name = `${prefix}${this.count++}`;
+    this.params[name] = value;
+    return `$${name}`;
+  }
+}
+
+/** Local time as epoch ms: the instant plus the zone's offset in force (one CASE branch per change). */
+function localMsSql(time: string, zone: string, window: Span, binder: Binder): string {
+  const segments = offsetSegments(window.start, window.end, zone);
+  const epoch = `epoch_ms(${time})`;
+  if (segments.length === 1) return segments[0].offsetMs === 0 ? epoch : `(${epoch} + ${binder.bind("tz", segments[0].offsetMs)}::BIGINT)`;
+  const branches = segments
+    .slice(1)
+    .map((seg, i) => `WHEN ${epoch} < ${binder.bind("tz", seg.from)}::BIGINT THEN ${binder.bind("tz", segments[i].offsetMs)}::BIGINT`);
+  return `(${epoch} + CASE ${branches.join(" ")} ELSE ${binder.bind("tz", segments[segments.length - 1].offsetMs)}::BIGINT END)`;
+}
+
+/** The bucket key of a row: an hour's first instant, or the first local day of its day, week or month. */
+function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, binder: Binder): string {
+  const local = localMsSql(time, zone, window, binder);
+  switch (grain) {
+    case "hour":
+      return `(epoch_ms(${time}) - ${local} % ${HOUR_MS})`;
+    case "day":
+      return `(${local} // ${DAY_MS} * ${DAY_MS})`;
+    case "week":
+      return `((${local} // ${DAY_MS} - (${local} // ${DAY_MS} + 3) % 7) * ${DAY_MS})`;
+    case "month":
+      return `epoch_ms(date_trunc('month', make_timestamp(${local} * 1000)))`;
+  }
+}
+
+function valueFilter(value: string, operator: FilterOperator, values: readonly string[], binder: Binder): string {
+  if (operator === "contains") {
+    return `(${values.map((v) => `contains(lower(${value}), ${binder.bind("f", v.toLowerCase())})`).join(" OR ")})`;
+  }
+  const listed = `list_contains(${binder.bind("f", values)}::VARCHAR[], ${value})`;
+  return operator === "is" ? listed : `NOT ${listed}`;
+}
+
+/**
+ * A filter on a row's value; on a fan-out dimension the request does not split by, a filter on the
+ * row's key instead (a member in any matching segment, or in none of the excluded ones), so no row counts twice.
+ */
+function filterSql(source: SourceSpec, query: QueryRequest, split: readonly string[], binder: Binder): string[] {
+  return query.filters.map(([dimension, operator, values]) => {
+    const spec = source.dimensions[dimension];
+    if (!spec.fanOut || split.includes(dimension)) return valueFilter(spec.sql, operator, values, binder);
+    const { key, rows, alias } = spec.fanOut;
+    const matching = operator === "is_not" ? "is" : operator;
+    const keys = `SELECT ${alias}.member_id FROM (${rows}) ${alias} WHERE ${valueFilter(spec.sql, matching, values, binder)}`;
+    return `${key} ${operator === "is_not" ? "NOT IN" : "IN"} (${keys})`;
+  });
+}
+
+/** How a source's rows are grouped: by the dimensions with a totals set, by the dimensions only, or totals only. */
+type Grouping = "with_totals" | "detail" | "totals";
+
+function sourceSql(source: SourceSpec, input: CompileInput, grouping: Grouping, bases: readonly string[], binder: Binder, window: Span): string {
+  const { query } = input;
+  const grain = timeGrainOf(query.dimensions);
+  const split = grouping === "totals" ? [] : query.dimensions;
+  const dimensions = query.dimensions.map((d, i) => {
+    if (grouping === "totals") return `NULL AS d${i}`;
+    const sql = d.startsWith("time:") && grain ? bucketSql(grain, source.time, query.timezone, window, binder) : source.dimensions[d].sql;
+    return `${sql} AS d${i}`;
+  });
+  const period = input.previous ? `CASE WHEN ${source.time} >= ${binder.bind("t", iso(input.period.start))}::TIMESTAMP THEN 0 ELSE 1 END` : "0";
+  const aggregates = bases.map((b) => `${source.bases[b] ?? "0"} AS ${b}`);
+  const joins = Object.entries(source.joins)
+    .filter(([name]) => split.some((d) => source.dimensions[d]?.join === name) || query.filters.some(([d]) => !source.dimensions[d].fanOut && source.dimensions[d].join === name))
+    .map(([, join]) => join);
+  const where = [
+    `${source.alias}.workspace_id = $ws`,
+    `${source.time} >= ${binder.bind("t", iso(window.start))}::TIMESTAMP`,
+    `${source.time} < ${binder.bind("t", iso(window.end))}::TIMESTAMP`,
+    ...filterSql(source, query, split, binder),
+  ];
+  const keys = ["p", ...query.dimensions.map((_, i) => `d${i}`)];
+  const groupingSql = { with_totals: split.length > 0 ? `GROUPING(${keys.slice(1).join(", ")})` : "0", detail: "0", totals: "1" }[grouping];
+  const groupBy = grouping === "with_totals" && split.length > 0 ? `GROUPING SETS ((${keys.join(", ")}), (p))` : grouping === "totals" ? "p" : keys.join(", ");
+  return `SELECT ${groupingSql} AS g, ${[`${period} AS p`, ...dimensions, ...aggregates].join(", ")}
+      FROM ${source.from} ${joins.join(" ")}
+      WHERE ${where.join(" AND ")}
+      GROUP BY ${groupBy}`;
+}
+
+/**
+ * A dimension that fans rows out (a member in two segments) would count a row twice in a totals set,
+ * so its totals come from a second pass over the table without the split.
+ */
+function sourceParts(source: SourceSpec, input: CompileInput, bases: readonly string[], binder: Binder, window: Span): string[] {
+  const fansOut = input.query.dimensions.some((d) => source.dimensions[d]?.fanOut);
+  if (!fansOut) return [sourceSql(source, input, "with_totals", bases, binder, window)];
+  return [sourceSql(source, input, "detail", bases, binder, window), sourceSql(source, input, "totals", bases, binder, window)];
+}
+
+function orderSql(input: CompileInput): string {
+  const { spec, query } = input;
+  const column = (dimension: string) => `d${query.dimensions.indexOf(dimension)}`;
+  const time = query.dimensions.find((d) => d.startsWith("time:"));
+  const requested = query.order_by.length > 0 ? query.order_by : time ? [[time, "asc"] as const] : [[query.metrics[0], "desc"] as const];
+  const terms = requested.map(([term, direction]) => {
+    const sql = term in spec.metrics ? `(${spec.metrics[term].sortSql})` : column(term);
+    return `${sql} ${direction.toUpperCase()}`;
+  });
+  return [...terms, ...query.dimensions.map((d) => `${column(d)} ASC`)].join(", ");
+}
+
+/** Compiles a validated request into one statement; its rows are read by `readRows`. */
+export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQuery {
+  if (dialect !== "duckdb") throw new Error(`The query compiler does not write ${dialect} SQL yet.`);
+  const { spec, query } = input;
+  const binder = new Binder();
+  const bases = [...new Set(query.metrics.flatMap((m) => spec.metrics[m].bases))];
+  const window: Span = { start: input.previous?.start ?? input.period.start, end: input.period.end };
+  const parts = sourcesFor(spec, query.metrics).flatMap((s) => sourceParts(s, input, bases, binder, window));
+  const dims = query.dimensions.map((_, i) => `d${i}`);
+  const timeIndex = query.dimensions.findIndex((d) => d.startsWith("time:"));
+  const plain = dims.filter((_, i) => i !== timeIndex);
+  const sums = bases.map((b) => `sum(${b})::DOUBLE AS ${b}`);
+  const detail = "g = 0";
+  const total = dims.length > 0 ? "g > 0" : "g = 0";
+
+  const keys = timeIndex >= 0 ? binder.bind("k", input.bucketKeys) : "";
+  let grid: string;
+  if (timeIndex < 0) grid = dims.length > 0 ? `SELECT ${dims.join(", ")} FROM cur` : "SELECT 1 AS one";
+  else if (plain.length === 0) grid = `SELECT unnest(${keys}::BIGINT[]) AS d${timeIndex}`;
+  else grid = `SELECT ${plain.map((d) => `o.${d}`).join(", ")}, k.key AS d${timeIndex} FROM (SELECT DISTINCT ${plain.join(", ")} FROM cur) o CROSS JOIN (SELECT unnest(${keys}::BIGINT[]) AS key) k`;
+  const on = (table: string) => (dims.length > 0 ? dims.map((d) => `${table}.${d} = grid.${d}`).join(" AND ") : "TRUE");
+
+  const previousCte = input.previous
+    ? `, prev AS (SELECT ${dims
+        .map((d, i) =>
+          i === timeIndex ? `list_extract(${keys}::BIGINT[], list_position(${binder.bind("k", input.previousKeys)}::BIGINT[], ${d})) AS ${d}` : d,
+        )
+        .concat(bases)
+        .join(", ")} FROM agg WHERE ${detail} AND p = 1)`
+    : "";
+  const previousColumns = input.previous ? bases.map((b) => `coalesce(prev.${b}, 0) AS prev_${b}`) : [];
+  const previousJoin = input.previous ? `LEFT JOIN prev ON ${on("prev")}` : "";
+  const pageColumns = [...dims, ...bases, ...(input.previous ? bases.map((b) => `prev_${b}`) : [])];
+  const totalColumns = [...dims.map((d) => `NULL AS ${d}`), ...bases, ...(input.previous ? bases.map((b) => `NULL AS prev_${b}`) : [])];
+
+  const sql = `
+    WITH parts AS (${parts.join("\n      UNION ALL ")}),
+    agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
+    cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},
+    grid AS (${grid}),
+    result AS (
+      SELECT ${[...dims.map((d) => `grid.${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
+      FROM grid LEFT JOIN cur ON ${on("cur")} ${previousJoin}
+    ),
+    ranked AS (SELECT *, row_number() OVER (ORDER BY ${orderSql(input)}) AS rn, count(*) OVER () AS total_rows FROM result)
+    SELECT 0 AS part, rn, total_rows, ${pageColumns.join(", ")}
+    FROM ranked WHERE rn > ${binder.bind("n", query.offset)} AND rn <= ${binder.bind("n", query.offset + query.limit)}
+    UNION ALL
+    SELECT 1 + p AS part, 0 AS rn, (SELECT count(*) FROM result) AS total_rows, ${totalColumns.join(", ")}
+    FROM agg WHERE ${total}
+    ORDER BY part, rn`;
+  const params: SqlParams = { ...binder.params };
+  if (sql.includes("$now")) params.now = iso(input.nowMs);
+  return { sql, params, bases };
+}

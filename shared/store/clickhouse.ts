@@ -1,0 +1,302 @@
+// The ClickHouse store (CONTRACT §14): the official client, `{name:Type}` parameters, schema made and
+// migrated on start, ReplacingMergeTree where a newer row replaces an older one, 503 while unreachable.
+
+import { createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
+import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
+import type { Cell, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
+import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
+
+export interface ClickHouseOptions {
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+  /** How long one statement may take before the request gets a 503 (never a hang). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Settings every statement runs with. Set explicitly because servers and versions differ in defaults:
+ * 64-bit integers as JSON numbers (as DuckDB's rows), instants read and written as ISO-8601 UTC,
+ * outer joins give NULL (not 0 or '') for missing rows, FINAL reads merge across partitions, named tuples
+ * are JSON objects, and GROUPING() follows the SQL standard (a set bit: the column is not grouped).
+ */
+export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_decimals: 0,
+  date_time_input_format: "best_effort",
+  date_time_output_format: "iso",
+  join_use_nulls: 1,
+  do_not_merge_across_partitions_select_final: 0,
+  output_format_json_named_tuples_as_objects: 1,
+  force_grouping_standard_compatibility: 1,
+  mutations_sync: "2",
+};
+
+/** The schema version this code writes; `migrate` brings older databases up to it, never drops them. */
+export const SCHEMA_VERSION = 1;
+
+/** Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema. */
+const MIGRATIONS: readonly (readonly string[])[] = [[]];
+
+const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
+  string: "String",
+  integer: "Int64",
+  number: "Float64",
+  boolean: "Bool",
+  timestamp: "DateTime64(3, 'UTC')",
+  date: "Date32",
+};
+
+/** Event-time columns: monthly partitions of the large tables (none for small reference tables). */
+const PARTITION_COLUMN: Record<string, string> = {
+  tm_sessions: "started_at",
+  tm_alerts: "created_at",
+  tr_clicks: "ts",
+  tr_conversions: "ts",
+  cdp_events: "ts",
+  cdp_sync_logs: "synced_at",
+  cdp_copilot_requests: "ts",
+};
+
+/**
+ * Every table's load order, and the version of replacing tables (a greater one wins). UInt128 = (the
+ * table's version column in epoch ms) × 2^80 + the load stamp (< 2^51) × 2^20 + the row's place in its load, so
+ * the greatest `updated_at` wins and, on a tie, the row loaded last — the order DuckDB's rowid keeps.
+ */
+const VERSION = "mg_version";
+const ROWS_PER_STAMP = 1n << 20n;
+
+function isReplacing(table: TableSpec): boolean {
+  return table.replaceKey !== undefined || table.generatedId !== undefined;
+}
+
+export function clickHouseTableDdl(table: TableSpec): string {
+  const columns = [
+    "workspace_id String",
+    ...(table.generatedId ? [`${table.generatedId} Int64`] : []),
+    ...table.columns.map((c) => {
+      const type = CLICKHOUSE_TYPES[c.type];
+      return `${c.name} ${c.default === null ? `Nullable(${type})` : type}`;
+    }),
+    `${VERSION} UInt128`,
+  ];
+  const key = table.replaceKey ?? (table.generatedId ? [table.generatedId] : table.sortKey ?? [table.columns[0].name]);
+  const engine = isReplacing(table) ? `ReplacingMergeTree(${VERSION})` : "MergeTree";
+  const partition = PARTITION_COLUMN[table.name] ? `PARTITION BY toYYYYMM(${PARTITION_COLUMN[table.name]})` : "";
+  return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(", ")})
+    ENGINE = ${engine} ${partition} ORDER BY (workspace_id, ${key.join(", ")})`;
+}
+
+/** Tenants and credentials, replaced by key like the data tables (a change is a newer row). */
+export const CLICKHOUSE_ACCOUNT_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS mg_schema_version (version UInt32, applied_at DateTime64(3, 'UTC'))
+     ENGINE = MergeTree ORDER BY version`,
+];
+
+const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)Z$/;
+
+/** ClickHouse parses bound DateTime64 values as `YYYY-MM-DD HH:MM:SS.sss`; the store's callers pass ISO. */
+function toClickHouseValue(value: SqlValue): unknown {
+  if (typeof value === "string") {
+    const iso = ISO_INSTANT.exec(value);
+    return iso ? `${iso[1]} ${iso[2]}` : value;
+  }
+  return value;
+}
+
+function toQueryParams(params: SqlParams | undefined): Record<string, unknown> | undefined {
+  if (!params) return undefined;
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, toClickHouseValue(v)]));
+}
+
+function cellValue(type: ColumnType, cell: Cell): unknown {
+  if (cell === null) return null;
+  if (type === "timestamp") return new Date(Number(cell)).toISOString().replace("T", " ").replace("Z", "");
+  return cell;
+}
+
+/** Network trouble (refused, reset, timed out) as opposed to an error the engine answered with. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  const message = String((error as Error).message ?? "");
+  return (
+    (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code)) ||
+    /timeout|socket hang up|ECONNREFUSED|ECONNRESET/i.test(message)
+  );
+}
+
+function engineCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : "";
+}
+
+/** One line naming the setting to fix, for a store that cannot start. */
+export function startupError(error: unknown, options: ClickHouseOptions): MetrigateError {
+  const code = engineCode(error);
+  if (isUnreachable(error)) {
+    return new InvalidInput(`CLICKHOUSE_URL: cannot reach ClickHouse at ${options.url} (${String((error as Error).message).split("\n")[0]}).`);
+  }
+  if (code === "516" || code === "194" || code === "192") {
+    return new InvalidInput(`CLICKHOUSE_USER/CLICKHOUSE_PASSWORD: ClickHouse at ${options.url} refused user "${options.user}" (wrong password or unknown user).`);
+  }
+  if (code === "81") {
+    return new InvalidInput(
+      `CLICKHOUSE_DATABASE: database "${options.database}" does not exist on ${options.url}; create it with CREATE DATABASE ${options.database}.`,
+    );
+  }
+  return new InvalidInput(`ClickHouse at ${options.url} failed on start: ${String((error as Error).message).split("\n")[0]}`);
+}
+
+export class ClickHouseStore implements Store {
+  readonly dialect = "clickhouse" as const;
+  private loadCounter = 0;
+
+  private constructor(
+    private readonly client: ClickHouseClient,
+    private readonly url: string,
+  ) {}
+
+  static async open(options: ClickHouseOptions): Promise<ClickHouseStore> {
+    const client = createClient({
+      url: options.url,
+      username: options.user,
+      password: options.password,
+      database: options.database,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      compression: { request: false, response: false },
+      clickhouse_settings: CLICKHOUSE_SETTINGS,
+      // Failures become Metrigate errors with one clear line; the client's own ERROR logs would repeat them.
+      log: { level: 127 },
+    });
+    const store = new ClickHouseStore(client, options.url);
+    try {
+      await client.query({ query: "SELECT 1", format: "JSONEachRow" }).then((r) => r.json());
+      await store.migrate();
+    } catch (error) {
+      await client.close();
+      throw startupError(error, options);
+    }
+    return store;
+  }
+
+  /** Creates missing tables, then applies the migrations after the recorded version (none are dropped). */
+  private async migrate(): Promise<void> {
+    for (const ddl of CLICKHOUSE_ACCOUNT_DDL) await this.client.command({ query: ddl });
+    for (const table of TABLES) await this.client.command({ query: clickHouseTableDdl(table) });
+    const [row] = await this.query<{ version: number }>("SELECT max(version) AS version FROM mg_schema_version");
+    const current = row?.version ?? 0;
+    for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
+      for (const statement of MIGRATIONS[version - 1]) await this.client.command({ query: statement });
+      await this.exec("INSERT INTO mg_schema_version (version, applied_at) VALUES ({version:UInt32}, now64(3))", { version });
+    }
+  }
+
+  /** Engine trouble becomes a 503 in the family's shape; an error the engine answered stays a 500. */
+  private async guarded<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isUnreachable(error)) throw new Unavailable(`The analytics engine (ClickHouse at ${this.url}) is unreachable; try again shortly.`);
+      throw error;
+    }
+  }
+
+  query<T = Row>(sql: string, params?: SqlParams): Promise<T[]> {
+    return this.guarded(async () => {
+      const result = await this.client.query({ query: sql, query_params: toQueryParams(params), format: "JSONEachRow" });
+      return result.json<T>();
+    });
+  }
+
+  exec(sql: string, params?: SqlParams): Promise<void> {
+    return this.guarded(async () => {
+      await this.client.command({ query: sql, query_params: toQueryParams(params) });
+    });
+  }
+
+  /** A stamp that grows with every load of this process and with time across processes. */
+  private loadStamp(): bigint {
+    this.loadCounter = (this.loadCounter + 1) % 1000;
+    return BigInt(Date.now()) * 1000n + BigInt(this.loadCounter);
+  }
+
+  /**
+   * One INSERT of every row: the rows were validated before, so the engine accepts all of them. Of a
+   * file's rows sharing a key the winner alone is sent; older stored rows lose to it through the version.
+   */
+  load({ table, workspaceId, rows: given }: LoadRequest): Promise<number> {
+    return this.guarded(async () => {
+      // Streamed batches are gathered first: every row goes into the one INSERT.
+      let rows: Rows = [];
+      if (Symbol.asyncIterator in given) {
+        const gathered: (readonly Cell[])[] = [];
+        for await (const batch of given) for (const row of batch) gathered.push(row);
+        rows = gathered;
+      } else rows = given;
+      // Rows beyond 2^20 in one load share the last place (only append tables keep several such rows).
+      const stamp = this.loadStamp() * ROWS_PER_STAMP;
+      const place = (index: number) => BigInt(Math.min(index, Number(ROWS_PER_STAMP) - 1));
+      const columns = table.columns;
+      const versionIndex = table.version ? columns.findIndex((c) => c.name === table.version) : -1;
+      const versionOf = (row: readonly Cell[], index: number) =>
+        (versionIndex >= 0 ? BigInt(Number(row[versionIndex])) << 80n : 0n) + stamp + place(index);
+      let chosen: readonly (readonly Cell[])[] = rows;
+      if (table.replaceKey) {
+        const keyIndexes = table.replaceKey.map((k) => columns.findIndex((c) => c.name === k));
+        const winners = new Map<string, { row: readonly Cell[]; version: bigint }>();
+        rows.forEach((row, index) => {
+          const key = JSON.stringify(keyIndexes.map((i) => row[i]));
+          const version = versionOf(row, index);
+          const held = winners.get(key);
+          if (!held || version >= held.version) winners.set(key, { row, version });
+        });
+        chosen = [...winners.values()].map((w) => w.row);
+      }
+      let firstId = 0;
+      if (table.generatedId) {
+        const [top] = await this.query<{ id: number }>(
+          `SELECT coalesce(max(${table.generatedId}), 0) AS id FROM ${table.name} WHERE workspace_id = {ws:String}`,
+          { ws: workspaceId },
+        );
+        firstId = top?.id ?? 0;
+      }
+      const values = chosen.map((row, index) => {
+        const record: Record<string, unknown> = { workspace_id: workspaceId };
+        if (table.generatedId) record[table.generatedId] = firstId + index + 1;
+        columns.forEach((c, i) => (record[c.name] = cellValue(c.type, row[i])));
+        record[VERSION] = versionOf(row, index).toString();
+        return record;
+      });
+      if (values.length > 0) await this.client.insert({ table: table.name, values, format: "JSONEachRow" });
+      return rows.length;
+    });
+  }
+
+  /** ClickHouse counts distinct strings itself; no interned keys are kept. */
+  async internKeys(): Promise<void> {}
+
+  /**
+   * ClickHouse has no multi-statement transactions: statements run in order on the shared engine. Callers
+   * that need all-or-nothing writes use `load` (one INSERT) instead.
+   */
+  transaction<T>(fn: (tx: Pick<Store, "query" | "exec">) => Promise<T>): Promise<T> {
+    return fn({ query: (sql, params) => this.query(sql, params), exec: (sql, params) => this.exec(sql, params) });
+  }
+
+  /** The engine writes the Parquet file's bytes; they are streamed into the file here. */
+  copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
+    return this.guarded(async () => {
+      const [counted] = await this.query<{ rows: number }>(`SELECT count() AS rows FROM (${sql})`, params);
+      const result = await this.client.exec({ query: `${sql}\nFORMAT Parquet`, query_params: toQueryParams(params) });
+      await pipeline(result.stream, createWriteStream(file));
+      return counted?.rows ?? 0;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,142 @@
+// Moving up as an operator does it, with real processes: a DuckDB workspace copied into ClickHouse
+// (twice: nothing doubles), `metrigate serve` on ClickHouse answering as before with the same API key,
+// one-line start-up errors, and 503s in the family's shape while the engine is down, then recovery.
+
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startClickHouseHttp, type ClickHouseHttp } from "../support/clickhouse-http.ts";
+
+const run = promisify(execFile);
+let dir: string;
+let engine: ClickHouseHttp;
+let baseEnv: NodeJS.ProcessEnv;
+let clickhouseEnv: NodeJS.ProcessEnv;
+let apiKey: string;
+const servers: ChildProcess[] = [];
+
+async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** Starts `metrigate serve` on port 0 and resolves with its URL once it listens. */
+function serve(env: NodeJS.ProcessEnv): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ["bin/metrigate.mjs", "serve", "--port", "0", "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  servers.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":\s*"(http:\/\/[^"]+)"/.exec(output) ?? /listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        resolve({
+          url: match[1],
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once("exit", () => done());
+              child.kill("SIGTERM");
+            }),
+        });
+      }
+    });
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => reject(new Error(`serve exited with ${String(code)}: ${output}`)));
+  });
+}
+
+async function stats(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${url}/api/v1/stats?range=custom&start=2026-03-08&end=2026-03-08`, { headers: { "X-Api-Key": apiKey } });
+  const body = await res.text();
+  // The remaining-requests count belongs to the process that answered, not to the store.
+  return { status: res.status, body: body.replace(/"requests_remaining":\d+/, '"requests_remaining":0') };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "metrigate-ch-serve-"));
+  engine = await startClickHouseHttp({ dataDir: join(dir, "engine"), user: "metrigate", password: "s3cret" });
+  await engine.command("CREATE DATABASE IF NOT EXISTS moving_up");
+  baseEnv = {
+    ...process.env,
+    METRIGATE_DB: join(dir, "metrigate.duckdb"),
+    METRIGATE_NOW: "2026-03-18T15:30:00Z",
+    METRIGATE_CACHE_TTL: "0",
+  };
+  delete baseEnv.REDIS_URL;
+  clickhouseEnv = {
+    ...baseEnv,
+    METRIGATE_STORE: "clickhouse",
+    CLICKHOUSE_URL: engine.url,
+    CLICKHOUSE_USER: "metrigate",
+    CLICKHOUSE_PASSWORD: "s3cret",
+    CLICKHOUSE_DATABASE: "moving_up",
+  };
+  expect((await cli(baseEnv, "workspace", "create", "acme", "--plan", "growth")).code).toBe(0);
+  apiKey = (await cli(baseEnv, "key", "create", "--workspace", "acme", "--json")).stdout;
+  apiKey = /mg_live_[A-Za-z0-9_-]+/.exec(apiKey)?.[0] ?? "";
+  expect(apiKey).toMatch(/^mg_live_/);
+  const file = join(dir, "clicks.ndjson");
+  writeFileSync(
+    file,
+    [
+      { click_id: "s0", ts: "2026-03-08T04:59:59Z", offer: "A" },
+      { click_id: "s1", ts: "2026-03-08T06:30:00Z", offer: "A", country: "US" },
+      { click_id: "s2", ts: "2026-03-08T07:00:00Z", offer: "B", source: "g" },
+      { click_id: "s3", ts: "2026-03-09T03:59:00Z", offer: "A" },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n"),
+  );
+  expect((await cli(baseEnv, "import", "--workspace", "acme", "tr_clicks", file)).code).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  for (const child of servers) if (child.exitCode === null) child.kill("SIGTERM");
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("moving up to ClickHouse", () => {
+  test("start-up errors are one line naming the setting", async () => {
+    const wrong = await cli({ ...clickhouseEnv, CLICKHOUSE_PASSWORD: "nope" }, "copy", "--to", "clickhouse");
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/CLICKHOUSE_USER\/CLICKHOUSE_PASSWORD: ClickHouse at http:\/\/127\.0\.0\.1:\d+ refused user "metrigate"/);
+    const missing = await cli({ ...clickhouseEnv, CLICKHOUSE_DATABASE: "absent" }, "copy", "--to", "clickhouse");
+    expect(missing.stderr).toMatch(/CLICKHOUSE_DATABASE: database "absent" does not exist/);
+  });
+
+  test("copy twice, then the same key gets the same answer from a ClickHouse-backed server; 503 while the engine is down", async () => {
+    const before = await serve(baseEnv);
+    const onDuckDb = await stats(before.url);
+    await before.stop();
+    expect(onDuckDb.status).toBe(200);
+    expect(JSON.parse(onDuckDb.body).data.summary.clicks).toBe(3);
+
+    for (let i = 0; i < 2; i++) {
+      const copied = await cli(clickhouseEnv, "copy", "--to", "clickhouse", "--json");
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(JSON.parse(copied.stdout)).toMatchObject({ workspaces: 1, rows: 4 });
+    }
+
+    const server = await serve(clickhouseEnv);
+    expect(await stats(server.url)).toEqual(onDuckDb);
+
+    await engine.stop();
+    const down = await stats(server.url);
+    expect(down.status).toBe(503);
+    expect(JSON.parse(down.body)).toEqual({ success: false, error: expect.stringMatching(/^The analytics engine \(ClickHouse at .+\) is unreachable/) });
+
+    await engine.start();
+    expect(await stats(server.url)).toEqual(onDuckDb);
+    await server.stop();
+  });
+});

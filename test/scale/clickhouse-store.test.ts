@@ -1,0 +1,93 @@
+// The ClickHouse store over real HTTP against the real engine (chdb behind test/support/clickhouse-http.ts):
+// schema and version table, replacing loads, bound parameters, one-line start-up errors, 503 and recovery.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ClickHouseStore, SCHEMA_VERSION } from "../../shared/store/clickhouse.ts";
+import { tableSpec } from "../../shared/store/tables.ts";
+import { startClickHouseHttp, type ClickHouseHttp } from "../support/clickhouse-http.ts";
+
+let dir: string;
+let engine: ClickHouseHttp;
+let store: ClickHouseStore;
+const options = () => ({ url: engine.url, user: "metrigate", password: "s3cret", database: "store_test" });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "metrigate-ch-store-"));
+  engine = await startClickHouseHttp({ dataDir: join(dir, "engine"), user: "metrigate", password: "s3cret" });
+  await engine.command("CREATE DATABASE IF NOT EXISTS store_test");
+  store = await ClickHouseStore.open(options());
+});
+
+afterAll(async () => {
+  await store?.close();
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const ms = (iso: string) => Date.parse(iso);
+
+describe("ClickHouseStore", () => {
+  test("creates the schema once and records its version", async () => {
+    const again = await ClickHouseStore.open(options());
+    await again.close();
+    const versions = await store.query<{ version: number }>("SELECT version FROM mg_schema_version ORDER BY version");
+    expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
+    const engines = await store.query<{ name: string; engine: string }>(
+      "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('tm_sessions', 'cdp_sync_logs') ORDER BY name",
+    );
+    expect(engines).toEqual([
+      { name: "cdp_sync_logs", engine: "MergeTree" },
+      { name: "tm_sessions", engine: "ReplacingMergeTree" },
+    ]);
+  });
+
+  test("a re-import replaces rows by id; memberships keep the greatest updated_at", async () => {
+    const clicks = tableSpec("tr_clicks");
+    await store.load({ table: clicks, workspaceId: "w1", rows: [["c1", ms("2026-03-18T04:00:00Z"), "US", "A", ""], ["c2", ms("2026-03-18T05:00:00Z"), "GB", "A", ""]] });
+    await store.load({ table: clicks, workspaceId: "w1", rows: [["c1", ms("2026-04-18T04:00:00Z"), "DE", "B", "g"]] });
+    await store.load({ table: clicks, workspaceId: "w2", rows: [["c1", ms("2026-03-18T04:00:00Z"), "FR", "A", ""]] });
+    const rows = await store.query(
+      "SELECT click_id, ts, country FROM tr_clicks FINAL WHERE workspace_id = {ws:String} AND ts >= {from:DateTime64(3, 'UTC')} ORDER BY click_id",
+      { ws: "w1", from: "2026-03-01T00:00:00.000Z" },
+    );
+    expect(rows).toEqual([
+      { click_id: "c1", ts: "2026-04-18T04:00:00.000Z", country: "DE" },
+      { click_id: "c2", ts: "2026-03-18T05:00:00.000Z", country: "GB" },
+    ]);
+    const memberships = tableSpec("cdp_memberships");
+    const t = ms("2026-03-01T00:00:00Z");
+    await store.load({ table: memberships, workspaceId: "w1", rows: [[1, "m1", t, null, t + 2000], [1, "m1", t, t + 5, t + 1000]] });
+    await store.load({ table: memberships, workspaceId: "w1", rows: [[1, "m1", t, t + 9, t + 1500]] });
+    const latest = await store.query("SELECT left_at FROM cdp_memberships FINAL WHERE workspace_id = {ws:String}", { ws: "w1" });
+    expect(latest).toEqual([{ left_at: null }]);
+  });
+
+  test("alerts get ids after the workspace's highest", async () => {
+    const alerts = tableSpec("tm_alerts");
+    const at = ms("2026-03-18T04:00:00Z");
+    await store.load({ table: alerts, workspaceId: "w1", rows: [["info", "qos", "a", "", false, at], ["critical", "qos", "b", "", false, at]] });
+    await store.load({ table: alerts, workspaceId: "w1", rows: [["warning", "cdn", "c", "", false, at]] });
+    const ids = await store.query("SELECT id, title FROM tm_alerts FINAL WHERE workspace_id = {ws:String} ORDER BY id", { ws: "w1" });
+    expect(ids).toEqual([{ id: 1, title: "a" }, { id: 2, title: "b" }, { id: 3, title: "c" }]);
+  });
+
+  test("start-up errors are one line naming the setting", async () => {
+    await expect(ClickHouseStore.open({ ...options(), password: "wrong" })).rejects.toThrow(
+      /^CLICKHOUSE_USER\/CLICKHOUSE_PASSWORD: ClickHouse at http:\/\/127\.0\.0\.1:\d+ refused user "metrigate"/,
+    );
+    await expect(ClickHouseStore.open({ ...options(), database: "nowhere" })).rejects.toThrow(
+      /^CLICKHOUSE_DATABASE: database "nowhere" does not exist/,
+    );
+    await expect(ClickHouseStore.open({ ...options(), url: "http://127.0.0.1:9" })).rejects.toThrow(/^CLICKHOUSE_URL: cannot reach ClickHouse at http:\/\/127\.0\.0\.1:9 /);
+  });
+
+  test("an unreachable engine gives Unavailable (503), and the store recovers when it returns", async () => {
+    await engine.stop();
+    await expect(store.query("SELECT 1 AS one")).rejects.toMatchObject({ kind: "unavailable", status: 503 });
+    await engine.start();
+    expect(await store.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+  });
+});
