@@ -67,6 +67,13 @@ function trimmed(node: unknown, io: "input" | "output", seen = new Set<string>()
     if (key === "$schema") continue;
     if ((key === "minimum" || key === "maximum") && typeof value === "number" && SAFE_INTEGER_BOUNDS.has(value)) continue;
     if (io === "output" && key === "additionalProperties" && value === false) continue;
+    // A tuple (the query API's filters and order_by): draft-7 `items: [...]` is refused by 2020-12 validators,
+    // which the 2.x client uses; `prefixItems` says the same to them, and minItems/maxItems bound it either way.
+    if (key === "items" && Array.isArray(value)) {
+      out.prefixItems = trimmed(value, io, seen);
+      continue;
+    }
+    if (key === "additionalItems") continue;
     if (io === "output" && key === "description" && typeof value === "string") {
       if (seen.has(value)) continue;
       seen.add(value);
