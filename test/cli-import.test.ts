@@ -133,7 +133,11 @@ describe("operator commands", () => {
     const unknown = await cli("frobnicate");
     expect(unknown.code).toBe(2);
     const user = await cli("user", "create", "--workspace", "nope", "--email", "a@b.c", "--password", "longenough");
-    expect(user.stderr.trim()).toBe('metrigate: Workspace "nope" does not exist.');
+    // A password given as a flag is still read, after a warning that it shows in `ps` and shell history.
+    expect(user.stderr.trim().split("\n")).toEqual([
+      "metrigate: warning: --password is visible to other users (ps) and kept in shell history; prefer METRIGATE_PASSWORD or standard input.",
+      'metrigate: Workspace "nope" does not exist.',
+    ]);
   });
 
   test("a database held by another process gets a clear message, not a stack trace", async () => {
