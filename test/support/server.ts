@@ -30,6 +30,8 @@ export interface TestServer {
   insert(workspace: string, table: string, rows: Record<string, unknown>[]): Promise<number>;
   /** The body is parsed JSON typed loosely on purpose: tests compare it with hand-written expectations. */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  /** Any request; the body comes back parsed as JSON when it is JSON, else as text. */
+  request(path: string, init?: RequestInit): Promise<{ status: number; headers: Headers; body: any }>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
+  async function request(path: string, init: RequestInit = {}) {
+    const res = await fetch(url + path, init);
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Non-JSON bodies (Parquet downloads) stay text.
+    }
+    return { status: res.status, headers: res.headers, body };
+  }
   return {
     url,
     dir,
@@ -72,17 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (!TABLES.some((t) => t.name === table)) throw new Error(`unknown table ${table}`);
       return runtime.importer.importText(workspace, table, "ndjson", text, `${table}.ndjson`);
     },
-    async get(path, headers = {}) {
-      const res = await fetch(url + path, { headers });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Non-JSON bodies (Parquet downloads) stay text.
-      }
-      return { status: res.status, headers: res.headers, body };
-    },
+    get: (path, headers = {}) => request(path, { headers }),
+    request,
     async close() {
       await app.close();
       await runtime.close();
