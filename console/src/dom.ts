@@ -32,6 +32,11 @@ export function panel(title: string, ...children: Child[]): HTMLElement {
   return el("section", { class: "panel" }, el("h2", {}, title), ...children);
 }
 
+/** A headline figure: its label, its value, and optionally a line under it (e.g. the change). */
+export function kpi(name: string, label: string, value: string, note?: Node | null): HTMLElement {
+  return el("div", { class: "kpi", "data-kpi": name }, el("span", { class: "label" }, label), el("strong", { class: "value" }, value), note);
+}
+
 /** What an empty report says: which table to import to fill it. */
 export function emptyState(message: string, table: string): HTMLElement {
   return el(

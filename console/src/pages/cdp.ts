@@ -2,7 +2,7 @@
 // copilot usage and plan usage against its limits — each from the CDP analytics endpoints.
 
 import { barChart, lineChart } from "../chart.ts";
-import { el, emptyState, panel } from "../dom.ts";
+import { el, emptyState, kpi, panel } from "../dom.ts";
 import { formatCount, formatInstant, formatPercent } from "../format.ts";
 import { sortableTable } from "../table.ts";
 import type { PageContext } from "./context.ts";
@@ -122,7 +122,7 @@ export async function cdpPage(ctx: PageContext): Promise<HTMLElement> {
           ["events_30d", "Events (30 days)", formatCount(overview.events_30d)],
           ["ai_credits_used", "AI credits", `${formatCount(overview.ai_credits_used)} of ${limitText(overview.ai_credits_limit)}`],
         ] as const
-      ).map(([name, label, value]) => el("div", { class: "kpi", "data-kpi": name }, el("span", { class: "label" }, label), el("strong", { class: "value" }, value))),
+      ).map(([name, label, value]) => kpi(name, label, value)),
     ),
     panel(
       "Segments",

@@ -2,7 +2,7 @@
 // devices and alerts — each number from the Tapemetric endpoints themselves.
 
 import { doughnutChart, lineChart } from "../chart.ts";
-import { el, emptyState, panel, select } from "../dom.ts";
+import { el, emptyState, kpi, panel, select } from "../dom.ts";
 import { formatCount, formatDelta, formatInstant, formatMoney, formatPercent } from "../format.ts";
 import { param } from "../state.ts";
 import { sortableTable } from "../table.ts";
@@ -54,9 +54,10 @@ interface Alert {
   created_at: string;
 }
 
-function kpi(name: string, label: string, value: string, delta?: number | null): HTMLElement {
+/** A KPI with its change against the previous period. */
+function kpiWithDelta(name: string, label: string, value: string, delta?: number | null): HTMLElement {
   const trend = delta === undefined ? null : el("span", { class: `delta ${delta === null ? "" : delta >= 0 ? "up" : "down"}` }, `${formatDelta(delta)} vs previous period`);
-  return el("div", { class: "kpi", "data-kpi": name }, el("span", { class: "label" }, label), el("strong", { class: "value" }, value), trend);
+  return kpi(name, label, value, trend);
 }
 
 export async function tapemetricPage(ctx: PageContext): Promise<HTMLElement> {
@@ -82,11 +83,11 @@ export async function tapemetricPage(ctx: PageContext): Promise<HTMLElement> {
   const kpis = el(
     "div",
     { class: "kpis" },
-    kpi("monthly_active_users", "Monthly active users", formatCount(overview.monthly_active_users), overview.wow_delta.mau),
-    kpi("watch_hours", "Watch hours", formatCount(overview.watch_hours), overview.wow_delta.watch_hours),
-    kpi("paid_subscribers", "Paid subscribers", formatCount(overview.paid_subscribers), overview.wow_delta.subs),
-    kpi("arpu_inr", "ARPU", formatMoney(overview.arpu_inr, "INR"), overview.wow_delta.revenue),
-    kpi("churn_pct", "Churn", formatPercent(overview.churn_pct)),
+    kpiWithDelta("monthly_active_users", "Monthly active users", formatCount(overview.monthly_active_users), overview.wow_delta.mau),
+    kpiWithDelta("watch_hours", "Watch hours", formatCount(overview.watch_hours), overview.wow_delta.watch_hours),
+    kpiWithDelta("paid_subscribers", "Paid subscribers", formatCount(overview.paid_subscribers), overview.wow_delta.subs),
+    kpiWithDelta("arpu_inr", "ARPU", formatMoney(overview.arpu_inr, "INR"), overview.wow_delta.revenue),
+    kpiWithDelta("churn_pct", "Churn", formatPercent(overview.churn_pct)),
   );
 
   const concurrencyPanel =

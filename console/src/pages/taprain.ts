@@ -2,7 +2,7 @@
 // source and offer breakdowns with CVR and EPC — all from GET /api/v1/stats.
 
 import { lineChart } from "../chart.ts";
-import { el, emptyState, input, panel, select } from "../dom.ts";
+import { el, emptyState, kpi, input, panel, select } from "../dom.ts";
 import { formatCount, formatDecimal, formatInstant, formatMoney, formatPercent } from "../format.ts";
 import { param } from "../state.ts";
 import { sortableTable, type Column } from "../table.ts";
@@ -79,7 +79,7 @@ export async function taprainPage(ctx: PageContext): Promise<HTMLElement> {
         ["cvr", "CVR", formatPercent(summary.cvr, 2)],
         ["epc", "EPC", `$${formatDecimal(summary.epc, 4)}`],
       ] as const
-    ).map(([name, label, value]) => el("div", { class: "kpi", "data-kpi": name }, el("span", { class: "label" }, label), el("strong", { class: "value" }, value))),
+    ).map(([name, label, value]) => kpi(name, label, value)),
   );
   return el(
     "div",
