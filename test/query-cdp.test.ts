@@ -3,9 +3,9 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { postQuery } from "./support/query.ts";
+import { CDP_EVENTS, CDP_MEMBERS, CDP_MEMBERSHIPS, CDP_SEGMENTS, QUERY_NOW as NOW } from "./support/query-fixtures.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
-const NOW = "2026-03-18T15:30:00Z"; // 7d starts 2026-03-11T15:30Z
 let server: TestServer;
 let acme: Credentials;
 
@@ -14,32 +14,10 @@ const query = (body: Record<string, unknown>) => postQuery(server, "cdp", { "X-A
 beforeAll(async () => {
   server = await startTestServer({ now: NOW });
   acme = await server.workspace("acme");
-  await server.insert("acme", "cdp_members", [
-    { member_id: "a", created_at: "2026-01-05T00:00:00Z" },
-    { member_id: "b", created_at: "2026-03-10T00:00:00Z" },
-    { member_id: "c", created_at: "2026-03-17T09:00:00Z" },
-    { member_id: "d", created_at: "2026-03-17T12:00:00Z" },
-  ]);
-  await server.insert("acme", "cdp_segments", [
-    { segment_id: 1, name: "Buyers", active: true },
-    { segment_id: 2, name: "Browsers", active: true },
-    { segment_id: 3, name: "Old", active: false },
-  ]);
-  await server.insert("acme", "cdp_memberships", [
-    { segment_id: 1, member_id: "a", joined_at: "2026-03-02T00:00:00Z", updated_at: "2026-03-02T00:00:00Z" },
-    { segment_id: 2, member_id: "a", joined_at: "2026-03-03T00:00:00Z", updated_at: "2026-03-03T00:00:00Z" },
-    { segment_id: 2, member_id: "b", joined_at: "2026-03-11T00:00:00Z", updated_at: "2026-03-11T00:00:00Z" },
-    { segment_id: 3, member_id: "c", joined_at: "2026-03-17T10:00:00Z", updated_at: "2026-03-17T10:00:00Z" }, // inactive segment
-    { segment_id: 1, member_id: "c", joined_at: "2026-03-12T00:00:00Z", left_at: "2026-03-15T00:00:00Z", updated_at: "2026-03-15T00:00:00Z" }, // left
-    { segment_id: 1, member_id: "d", joined_at: "2026-03-18T01:00:00Z", updated_at: "2026-03-18T01:00:00Z" },
-  ]);
-  await server.insert("acme", "cdp_events", [
-    { event_id: "e1", member_id: "a", ts: "2026-03-17T12:00:00Z", type: "page_view" },
-    { event_id: "e2", member_id: "b", ts: "2026-03-16T08:00:00Z", type: "purchase" },
-    { event_id: "e3", member_id: "a", ts: "2026-03-16T09:00:00Z", type: "purchase" },
-    { event_id: "e4", member_id: "c", ts: "2026-03-17T13:00:00Z", type: "page_view" },
-    { event_id: "e5", member_id: "a", ts: "2026-03-01T10:00:00Z", type: "page_view" },
-  ]);
+  await server.insert("acme", "cdp_members", CDP_MEMBERS);
+  await server.insert("acme", "cdp_segments", CDP_SEGMENTS);
+  await server.insert("acme", "cdp_memberships", CDP_MEMBERSHIPS);
+  await server.insert("acme", "cdp_events", CDP_EVENTS);
 });
 
 afterAll(async () => {

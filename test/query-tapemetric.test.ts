@@ -1,47 +1,22 @@
 // Tapemetric query API (CONTRACT §17) over a hand-made fixture: every metric and dimension in UTC buckets,
 // the catalogue join, comparison, the issue's "watch hours by device in Maharashtra yesterday, hour by
-// hour", and the same numbers as the fixed geo and top-content endpoints.
+// hour", and the same numbers as the fixed geo and top-content endpoints. Sessions t1… are in
+// support/query-fixtures.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { postQuery } from "./support/query.ts";
+import { QUERY_NOW as NOW, TAPEMETRIC_CONTENT, TAPEMETRIC_SESSIONS as SESSIONS } from "./support/query-fixtures.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
-const NOW = "2026-03-18T15:30:00Z"; // 7d starts 2026-03-11T15:30Z, 30d 2026-02-16T15:30Z
 let server: TestServer;
 let acme: Credentials;
-
-const session = (id: string, user: string, content: string, device: string, region: string, pop: string, started: string, watch: number, completed: boolean, rebuffer = 0) => ({
-  session_id: id,
-  user_id: user,
-  content_id: content,
-  device,
-  region,
-  pop,
-  started_at: started,
-  ended_at: "",
-  watch_seconds: watch,
-  completed,
-  rebuffer_seconds: rebuffer,
-});
-
-const SESSIONS = [
-  session("t1", "u1", "m1", "tv", "Maharashtra", "ap-south-1", "2026-03-17T10:15:00Z", 3600, true, 36),
-  session("t2", "u2", "s1", "mobile", "Maharashtra", "ap-south-1", "2026-03-17T10:45:00Z", 1800, false, 90),
-  session("t3", "u1", "s1", "mobile", "Kerala", "ap-south-2", "2026-03-17T22:00:00Z", 900, true),
-  session("t4", "u3", "x9", "web", "Maharashtra", "ap-south-2", "2026-03-16T09:00:00Z", 5400, false),
-  session("t5", "u2", "m1", "tv", "Goa", "ap-south-1", "2026-03-10T12:00:00Z", 7200, true, 72),
-  session("t6", "u4", "m1", "tablet", "Kerala", "ap-south-1", "2026-02-20T08:00:00Z", 1200, true),
-];
 
 const query = (body: Record<string, unknown>) => postQuery(server, "tapemetric", { Authorization: `Bearer ${acme.token}` }, body);
 
 beforeAll(async () => {
   server = await startTestServer({ now: NOW });
   acme = await server.workspace("acme");
-  await server.insert("acme", "tm_content", [
-    { content_id: "m1", title: "Monsoon", content_type: "movie" },
-    { content_id: "s1", title: "Cricket Live", content_type: "live" },
-  ]);
+  await server.insert("acme", "tm_content", TAPEMETRIC_CONTENT);
   await server.insert("acme", "tm_sessions", SESSIONS);
 });
 

@@ -1,31 +1,14 @@
 // Taprain query API (CONTRACT §17) over a hand-made fixture: every metric and dimension, filters, zone
 // buckets across both DST changes and in a half-hour zone, weeks and months, comparison, paging, CSV.
+// The clicks (c1…) and conversions (v1…) the comments name are in support/query-fixtures.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { postQuery } from "./support/query.ts";
+import { QUERY_NOW as NOW, TAPRAIN_CLICKS as CLICKS, TAPRAIN_CONVERSIONS as CONVERSIONS } from "./support/query-fixtures.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
 
-const NOW = "2026-03-18T15:30:00Z";
 let server: TestServer;
 let acme: Credentials;
-
-// Local times in America/New_York (EST −5 until 2026-03-08 07:00Z, then EDT −4; back to EST at 2026-11-01 06:00Z).
-const CLICKS = [
-  { click_id: "c1", ts: "2026-03-08T04:30:00Z", country: "US", offer: "Freecash CPI", source: "tiktok_ads" }, // 03-07 23:30 EST
-  { click_id: "c2", ts: "2026-03-08T06:30:00Z", country: "us", offer: "Freecash CPI", source: "" }, //          03-08 01:30 EST
-  { click_id: "c3", ts: "2026-03-08T07:30:00Z", country: "GB", offer: "Swagbucks", source: "TikTok" }, //       03-08 03:30 EDT
-  { click_id: "c4", ts: "2026-03-09T03:59:00Z", country: "", offer: "Swagbucks", source: "google" }, //         03-08 23:59 EDT
-  { click_id: "c5", ts: "2026-03-09T04:00:00Z", country: "US", offer: "Freecash CPI", source: "google" }, //    03-09 00:00 EDT
-  { click_id: "c6", ts: "2026-11-01T05:30:00Z", country: "US", offer: "Freecash CPI", source: "google" }, //    11-01 01:30 EDT
-  { click_id: "c7", ts: "2026-11-01T06:30:00Z", country: "US", offer: "Freecash CPI", source: "google" }, //    11-01 01:30 EST
-  { click_id: "c8", ts: "2026-02-10T12:00:00Z", country: "US", offer: "Freecash CPI", source: "tiktok_ads" },
-];
-const CONVERSIONS = [
-  { conversion_id: "v1", ts: "2026-03-08T07:45:00Z", country: "US", offer: "Freecash CPI", source: "tiktok_ads", revenue: 2.5 }, // 03:45 EDT
-  { conversion_id: "v2", ts: "2026-03-09T05:00:00Z", country: "GB", offer: "Swagbucks", source: "TikTok", revenue: 4 }, //         03-09 01:00 EDT
-  { conversion_id: "v3", ts: "2026-03-08T06:59:00Z", country: "US", offer: "Freecash CPI", source: "", revenue: 1.25 }, //         01:59 EST
-  { conversion_id: "v4", ts: "2026-02-11T12:00:00Z", country: "US", offer: "Freecash CPI", source: "tiktok_ads", revenue: 5 },
-];
 
 const query = (body: Record<string, unknown>, headers: Record<string, string> = {}) => postQuery(server, "taprain", { "X-Api-Key": acme.apiKey, ...headers }, body);
 

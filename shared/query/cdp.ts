@@ -1,18 +1,27 @@
 // The CDP query vocabulary: events and new members split by event type, current segment and UTC time.
 // Segment membership is the CDP endpoints' own (latest row per member, current at now, active segments).
 
-import { IS_CURRENT, LATEST_MEMBERSHIPS } from "../endpoints/cdp/memberships.ts";
+import { CH, IS_CURRENT, LATEST_MEMBERSHIPS } from "../endpoints/cdp/memberships.ts";
 import { TM_RANGES } from "../endpoints/tapemetric/range.ts";
-import type { FamilySpec, SourceDimension } from "./vocabulary.ts";
+import { sqlFor, type Dialect, type EngineSql, type FamilySpec, type SourceDimension } from "./vocabulary.ts";
 
-/** Members and the names of the active segments they currently belong to. */
-const CURRENT_SEGMENT_NAMES = `
+/** Members and the names of the active segments they currently belong to (ClickHouse: the winning rows, FINAL). */
+const CURRENT_SEGMENT_NAMES: EngineSql = {
+  duckdb: `
   SELECT cm.member_id, sg.name AS segment
   FROM (${LATEST_MEMBERSHIPS}) cm
   JOIN cdp_segments sg ON sg.workspace_id = $ws AND sg.segment_id = cm.segment_id AND sg.active
-  WHERE ${IS_CURRENT}`;
+  WHERE ${IS_CURRENT}`,
+  clickhouse: `
+  SELECT cm.member_id, sg.name AS segment
+  FROM (SELECT segment_id, member_id FROM cdp_memberships FINAL WHERE workspace_id = {ws:String} AND ${CH.IS_CURRENT}) AS cm
+  JOIN (SELECT segment_id, name FROM cdp_segments FINAL WHERE workspace_id = {ws:String} AND active) AS sg ON sg.segment_id = cm.segment_id`,
+};
 
-const segmentJoin = (alias: string) => `JOIN (${CURRENT_SEGMENT_NAMES}) sm ON sm.member_id = ${alias}.member_id`;
+const segmentJoin = (alias: string): EngineSql => {
+  const join = (dialect: Dialect) => `JOIN (${sqlFor(CURRENT_SEGMENT_NAMES, dialect)}) AS sm ON sm.member_id = ${alias}.member_id`;
+  return { duckdb: join("duckdb"), clickhouse: join("clickhouse") };
+};
 
 function segmentOf(alias: string): SourceDimension {
   return { sql: "sm.segment", join: "segment", fanOut: { key: `${alias}.member_id`, rows: CURRENT_SEGMENT_NAMES, alias: "sm" } };
@@ -40,7 +49,7 @@ export const CDP_QUERY: FamilySpec = {
   },
   sources: [
     {
-      from: "cdp_events e",
+      from: { duckdb: "cdp_events e", clickhouse: "cdp_events AS e FINAL" },
       alias: "e",
       time: "e.ts",
       joins: { segment: segmentJoin("e") },
@@ -48,7 +57,7 @@ export const CDP_QUERY: FamilySpec = {
       dimensions: { event_type: { sql: "e.type" }, segment: segmentOf("e") },
     },
     {
-      from: "cdp_members m",
+      from: { duckdb: "cdp_members m", clickhouse: "cdp_members AS m FINAL" },
       alias: "m",
       time: "m.created_at",
       joins: { segment: segmentJoin("m") },

@@ -1,16 +1,16 @@
-// The query compiler (CONTRACT §17): a validated request becomes one SQL statement with bound parameters —
-// dimension values, filter values, instants and bucket keys are all parameters; only names from the
-// family's vocabulary ever become SQL text. Per event table: filter, bucket and aggregate with a totals
-// grouping set; then add the tables up, zero-fill the time buckets, join the previous period, rank and page.
+// The query compiler (CONTRACT §17): a validated request becomes one SQL statement with bound parameters,
+// in DuckDB's or ClickHouse's SQL — dimension values, filter values, zones, instants and bucket keys are all
+// parameters; only names from the family's vocabulary ever become SQL text. Per event table: filter, bucket
+// and aggregate with a totals grouping set; then add the tables up, zero-fill the time buckets, join the
+// previous period, rank and page. The two engines' SQL differs only where ENGINE_SQL and bucketSql say.
 
 import type { SqlParams } from "../store/store.ts";
 import { offsetSegments } from "../time/zoned.ts";
 import { DAY_MS, HOUR_MS, type Span } from "./periods.ts";
 import { timeGrainOf, type FilterOperator, type QueryRequest } from "./request.ts";
-import { sourcesFor, type FamilySpec, type SourceSpec, type TimeGrain } from "./vocabulary.ts";
+import { sourcesFor, sqlFor, type Dialect, type FamilySpec, type SourceSpec, type TimeGrain } from "./vocabulary.ts";
 
-/** The SQL engines the compiler writes for; the store says which one it is. */
-export type Dialect = "duckdb" | "clickhouse";
+export type { Dialect } from "./vocabulary.ts";
 
 export interface CompileInput {
   spec: FamilySpec;
@@ -37,30 +37,95 @@ export type ResultRow = Record<string, string | number | null> & { part: number;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The types of bound values, as each engine spells them. */
+const PARAMETER_TYPES = {
+  instant: { duckdb: "TIMESTAMP", clickhouse: "DateTime64(3, 'UTC')" },
+  integer: { duckdb: "BIGINT", clickhouse: "Int64" },
+  text: { duckdb: "VARCHAR", clickhouse: "String" },
+  texts: { duckdb: "VARCHAR[]", clickhouse: "Array(String)" },
+  integers: { duckdb: "BIGINT[]", clickhouse: "Array(Int64)" },
+} as const satisfies Record<string, Record<Dialect, string>>;
+
+type ParameterType = keyof typeof PARAMETER_TYPES;
+
+/** The caller's workspace, bound by the engine's scoped runner. */
+const WORKSPACE: Record<Dialect, string> = { duckdb: "$ws", clickhouse: "{ws:String}" };
+
+/** The expressions the two engines write differently, side by side; everything else is the same SQL. */
+const ENGINE_SQL: Record<
+  Dialect,
+  {
+    /** Case-insensitive substring test; the needle is bound lower-case. */
+    containsText(value: string, needle: string): string;
+    inList(list: string, value: string): string;
+    double(sql: string): string;
+    /** One row per element of a bound list. */
+    rowsOf(list: string): string;
+    /** The element of `keys` at the position `key` has in `others` (NULL or 0 when absent). */
+    keyAt(keys: string, others: string, key: string): string;
+  }
+> = {
+  duckdb: {
+    containsText: (value, needle) => `contains(lower(${value}), ${needle})`,
+    inList: (list, value) => `list_contains(${list}, ${value})`,
+    double: (sql) => `${sql}::DOUBLE`,
+    rowsOf: (list) => `unnest(${list})`,
+    keyAt: (keys, others, key) => `list_extract(${keys}, list_position(${others}, ${key}))`,
+  },
+  clickhouse: {
+    containsText: (value, needle) => `position(lowerUTF8(${value}), ${needle}) > 0`,
+    inList: (list, value) => `has(${list}, ${value})`,
+    double: (sql) => `toFloat64(${sql})`,
+    rowsOf: (list) => `arrayJoin(${list})`,
+    keyAt: (keys, others, key) => `${keys}[indexOf(${others}, ${key})]`,
+  },
+};
+
 class Binder {
   readonly params: SqlParams = {};
   private count = 0;
 
-  bind(prefix: string, value: string | number | readonly string[] | readonly number[]): string {
+  constructor(readonly dialect: Dialect) {}
+
+  /** A bound value as the engine writes it: `$name::TYPE` (DuckDB) or `{name:Type}` (ClickHouse). */
+  bind(prefix: string, value: string | number | readonly string[] | readonly number[], type: ParameterType): string {
     const name = `${prefix}${this.count++}`;
     this.params[name] = value;
-    return `$${name}`;
+    const spelled = PARAMETER_TYPES[type][this.dialect];
+    return this.dialect === "duckdb" ? `$${name}::${spelled}` : `{${name}:${spelled}}`;
   }
 }
 
-/** Local time as epoch ms: the instant plus the zone's offset in force (one CASE branch per change). */
+/** DuckDB: local time as epoch ms, the instant plus the zone's offset in force (one CASE branch per change). */
 function localMsSql(time: string, zone: string, window: Span, binder: Binder): string {
   const segments = offsetSegments(window.start, window.end, zone);
   const epoch = `epoch_ms(${time})`;
-  if (segments.length === 1) return segments[0].offsetMs === 0 ? epoch : `(${epoch} + ${binder.bind("tz", segments[0].offsetMs)}::BIGINT)`;
-  const branches = segments
-    .slice(1)
-    .map((seg, i) => `WHEN ${epoch} < ${binder.bind("tz", seg.from)}::BIGINT THEN ${binder.bind("tz", segments[i].offsetMs)}::BIGINT`);
-  return `(${epoch} + CASE ${branches.join(" ")} ELSE ${binder.bind("tz", segments[segments.length - 1].offsetMs)}::BIGINT END)`;
+  const offset = (ms: number) => binder.bind("tz", ms, "integer");
+  if (segments.length === 1) return segments[0].offsetMs === 0 ? epoch : `(${epoch} + ${offset(segments[0].offsetMs)})`;
+  const branches = segments.slice(1).map((seg, i) => `WHEN ${epoch} < ${offset(seg.from)} THEN ${offset(segments[i].offsetMs)}`);
+  return `(${epoch} + CASE ${branches.join(" ")} ELSE ${offset(segments[segments.length - 1].offsetMs)} END)`;
 }
 
-/** The bucket key of a row: an hour's first instant, or the first local day of its day, week or month. */
+/**
+ * The bucket key of a row: the instant (epoch ms) its local clock hour began, or the first local day of
+ * its day, ISO week or month as local epoch ms (what `calendarKey` computes). DuckDB works from the
+ * offsets in force; ClickHouse uses its own zone functions, which give the same keys (DST, half-hour zones).
+ */
 function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, binder: Binder): string {
+  if (binder.dialect === "clickhouse") {
+    const tz = binder.bind("tz", zone, "text");
+    const dayMs = (date: string) => `toInt64(toRelativeDayNum(${date})) * ${DAY_MS}`;
+    switch (grain) {
+      case "hour":
+        return `toInt64(toUnixTimestamp(toStartOfHour(${time}, ${tz}))) * 1000`;
+      case "day":
+        return dayMs(`toDate(${time}, ${tz})`);
+      case "week":
+        return dayMs(`toMonday(${time}, ${tz})`);
+      case "month":
+        return dayMs(`toStartOfMonth(${time}, ${tz})`);
+    }
+  }
   const local = localMsSql(time, zone, window, binder);
   switch (grain) {
     case "hour":
@@ -75,10 +140,11 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
 }
 
 function valueFilter(value: string, operator: FilterOperator, values: readonly string[], binder: Binder): string {
+  const engine = ENGINE_SQL[binder.dialect];
   if (operator === "contains") {
-    return `(${values.map((v) => `contains(lower(${value}), ${binder.bind("f", v.toLowerCase())})`).join(" OR ")})`;
+    return `(${values.map((v) => engine.containsText(value, binder.bind("f", v.toLowerCase(), "text"))).join(" OR ")})`;
   }
-  const listed = `list_contains(${binder.bind("f", values)}::VARCHAR[], ${value})`;
+  const listed = engine.inList(binder.bind("f", values, "texts"), value);
   return operator === "is" ? listed : `NOT ${listed}`;
 }
 
@@ -89,10 +155,11 @@ function valueFilter(value: string, operator: FilterOperator, values: readonly s
 function filterSql(source: SourceSpec, query: QueryRequest, split: readonly string[], binder: Binder): string[] {
   return query.filters.map(([dimension, operator, values]) => {
     const spec = source.dimensions[dimension];
-    if (!spec.fanOut || split.includes(dimension)) return valueFilter(spec.sql, operator, values, binder);
+    const value = sqlFor(spec.sql, binder.dialect);
+    if (!spec.fanOut || split.includes(dimension)) return valueFilter(value, operator, values, binder);
     const { key, rows, alias } = spec.fanOut;
     const matching = operator === "is_not" ? "is" : operator;
-    const keys = `SELECT ${alias}.member_id FROM (${rows}) ${alias} WHERE ${valueFilter(spec.sql, matching, values, binder)}`;
+    const keys = `SELECT ${alias}.member_id FROM (${sqlFor(rows, binder.dialect)}) AS ${alias} WHERE ${valueFilter(value, matching, values, binder)}`;
     return `${key} ${operator === "is_not" ? "NOT IN" : "IN"} (${keys})`;
   });
 }
@@ -102,29 +169,33 @@ type Grouping = "with_totals" | "detail" | "totals";
 
 function sourceSql(source: SourceSpec, input: CompileInput, grouping: Grouping, bases: readonly string[], binder: Binder, window: Span): string {
   const { query } = input;
+  const { dialect } = binder;
   const grain = timeGrainOf(query.dimensions);
   const split = grouping === "totals" ? [] : query.dimensions;
   const dimensions = query.dimensions.map((d, i) => {
     if (grouping === "totals") return `NULL AS d${i}`;
-    const sql = d.startsWith("time:") && grain ? bucketSql(grain, source.time, query.timezone, window, binder) : source.dimensions[d].sql;
+    const sql = d.startsWith("time:") && grain ? bucketSql(grain, source.time, query.timezone, window, binder) : sqlFor(source.dimensions[d].sql, dialect);
     return `${sql} AS d${i}`;
   });
-  const period = input.previous ? `CASE WHEN ${source.time} >= ${binder.bind("t", iso(input.period.start))}::TIMESTAMP THEN 0 ELSE 1 END` : "0";
-  const aggregates = bases.map((b) => `${source.bases[b] ?? "0"} AS ${b}`);
+  const period = input.previous ? `CASE WHEN ${source.time} >= ${binder.bind("t", iso(input.period.start), "instant")} THEN 0 ELSE 1 END` : "0";
+  const aggregates = bases.map((b) => {
+    const base = source.bases[b];
+    return `${base === undefined ? "0" : sqlFor(base, dialect)} AS ${b}`;
+  });
   const joins = Object.entries(source.joins)
     .filter(([name]) => split.some((d) => source.dimensions[d]?.join === name) || query.filters.some(([d]) => !source.dimensions[d].fanOut && source.dimensions[d].join === name))
-    .map(([, join]) => join);
+    .map(([, join]) => sqlFor(join, dialect));
   const where = [
-    `${source.alias}.workspace_id = $ws`,
-    `${source.time} >= ${binder.bind("t", iso(window.start))}::TIMESTAMP`,
-    `${source.time} < ${binder.bind("t", iso(window.end))}::TIMESTAMP`,
+    `${source.alias}.workspace_id = ${WORKSPACE[dialect]}`,
+    `${source.time} >= ${binder.bind("t", iso(window.start), "instant")}`,
+    `${source.time} < ${binder.bind("t", iso(window.end), "instant")}`,
     ...filterSql(source, query, split, binder),
   ];
   const keys = ["p", ...query.dimensions.map((_, i) => `d${i}`)];
   const groupingSql = { with_totals: split.length > 0 ? `GROUPING(${keys.slice(1).join(", ")})` : "0", detail: "0", totals: "1" }[grouping];
   const groupBy = grouping === "with_totals" && split.length > 0 ? `GROUPING SETS ((${keys.join(", ")}), (p))` : grouping === "totals" ? "p" : keys.join(", ");
   return `SELECT ${groupingSql} AS g, ${[`${period} AS p`, ...dimensions, ...aggregates].join(", ")}
-      FROM ${source.from} ${joins.join(" ")}
+      FROM ${sqlFor(source.from, dialect)} ${joins.join(" ")}
       WHERE ${where.join(" AND ")}
       GROUP BY ${groupBy}`;
 }
@@ -151,33 +222,31 @@ function orderSql(input: CompileInput): string {
   return [...terms, ...query.dimensions.map((d) => `${column(d)} ASC`)].join(", ");
 }
 
-/** Compiles a validated request into one statement; its rows are read by `readRows`. */
+/** Compiles a validated request into one statement for the store's engine; its rows are read by `shapeAnswer`. */
 export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQuery {
-  if (dialect !== "duckdb") throw new Error(`The query compiler does not write ${dialect} SQL yet.`);
   const { spec, query } = input;
-  const binder = new Binder();
+  const engine = ENGINE_SQL[dialect];
+  const binder = new Binder(dialect);
   const bases = [...new Set(query.metrics.flatMap((m) => spec.metrics[m].bases))];
   const window: Span = { start: input.previous?.start ?? input.period.start, end: input.period.end };
   const parts = sourcesFor(spec, query.metrics).flatMap((s) => sourceParts(s, input, bases, binder, window));
   const dims = query.dimensions.map((_, i) => `d${i}`);
   const timeIndex = query.dimensions.findIndex((d) => d.startsWith("time:"));
   const plain = dims.filter((_, i) => i !== timeIndex);
-  const sums = bases.map((b) => `sum(${b})::DOUBLE AS ${b}`);
+  const sums = bases.map((b) => `${engine.double(`sum(${b})`)} AS ${b}`);
   const detail = "g = 0";
   const total = dims.length > 0 ? "g > 0" : "g = 0";
 
-  const keys = timeIndex >= 0 ? binder.bind("k", input.bucketKeys) : "";
+  const keys = timeIndex >= 0 ? binder.bind("k", input.bucketKeys, "integers") : "";
   let grid: string;
   if (timeIndex < 0) grid = dims.length > 0 ? `SELECT ${dims.join(", ")} FROM cur` : "SELECT 1 AS one";
-  else if (plain.length === 0) grid = `SELECT unnest(${keys}::BIGINT[]) AS d${timeIndex}`;
-  else grid = `SELECT ${plain.map((d) => `o.${d}`).join(", ")}, k.key AS d${timeIndex} FROM (SELECT DISTINCT ${plain.join(", ")} FROM cur) o CROSS JOIN (SELECT unnest(${keys}::BIGINT[]) AS key) k`;
+  else if (plain.length === 0) grid = `SELECT ${engine.rowsOf(keys)} AS d${timeIndex}`;
+  else grid = `SELECT ${plain.map((d) => `o.${d} AS ${d}`).join(", ")}, k.key AS d${timeIndex} FROM (SELECT DISTINCT ${plain.join(", ")} FROM cur) AS o CROSS JOIN (SELECT ${engine.rowsOf(keys)} AS key) AS k`;
   const on = (table: string) => (dims.length > 0 ? dims.map((d) => `${table}.${d} = grid.${d}`).join(" AND ") : "TRUE");
 
   const previousCte = input.previous
     ? `, prev AS (SELECT ${dims
-        .map((d, i) =>
-          i === timeIndex ? `list_extract(${keys}::BIGINT[], list_position(${binder.bind("k", input.previousKeys)}::BIGINT[], ${d})) AS ${d}` : d,
-        )
+        .map((d, i) => (i === timeIndex ? `${engine.keyAt(keys, binder.bind("k", input.previousKeys, "integers"), d)} AS ${d}` : d))
         .concat(bases)
         .join(", ")} FROM agg WHERE ${detail} AND p = 1)`
     : "";
@@ -186,23 +255,25 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
   const pageColumns = [...dims, ...bases, ...(input.previous ? bases.map((b) => `prev_${b}`) : [])];
   const totalColumns = [...dims.map((d) => `NULL AS ${d}`), ...bases, ...(input.previous ? bases.map((b) => `NULL AS prev_${b}`) : [])];
 
+  // The page and the totals rows are one union, ordered outside it (ClickHouse would order its last part only).
   const sql = `
     WITH parts AS (${parts.join("\n      UNION ALL ")}),
     agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
     cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},
     grid AS (${grid}),
     result AS (
-      SELECT ${[...dims.map((d) => `grid.${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
+      SELECT ${[...dims.map((d) => `grid.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
       FROM grid LEFT JOIN cur ON ${on("cur")} ${previousJoin}
     ),
     ranked AS (SELECT *, row_number() OVER (ORDER BY ${orderSql(input)}) AS rn, count(*) OVER () AS total_rows FROM result)
-    SELECT 0 AS part, rn, total_rows, ${pageColumns.join(", ")}
-    FROM ranked WHERE rn > ${binder.bind("n", query.offset)} AND rn <= ${binder.bind("n", query.offset + query.limit)}
-    UNION ALL
-    SELECT 1 + p AS part, 0 AS rn, (SELECT count(*) FROM result) AS total_rows, ${totalColumns.join(", ")}
-    FROM agg WHERE ${total}
-    ORDER BY part, rn`;
+    SELECT * FROM (
+      SELECT 0 AS part, rn, total_rows, ${pageColumns.join(", ")}
+      FROM ranked WHERE rn > ${binder.bind("n", query.offset, "integer")} AND rn <= ${binder.bind("n", query.offset + query.limit, "integer")}
+      UNION ALL
+      SELECT 1 + p AS part, 0 AS rn, (SELECT count(*) FROM result) AS total_rows, ${totalColumns.join(", ")}
+      FROM agg WHERE ${total}
+    ) ORDER BY part, rn`;
   const params: SqlParams = { ...binder.params };
-  if (sql.includes("$now")) params.now = iso(input.nowMs);
+  if (/\$now\b|\{now:/.test(sql)) params.now = iso(input.nowMs);
   return { sql, params, bases };
 }

@@ -20,8 +20,8 @@ const FAMILY_LABELS: Record<Family, { name: string; sheet: string; fixed: string
   cdp: { name: "CDP", sheet: "CDP_QUERY", fixed: "cdp_overview, cdp_segments" },
 };
 
-/** Runs a validated request as one statement and shapes the answer. */
-export async function runQuery(ctx: ComputeContext, spec: FamilySpec, query: QueryRequest, dialect: "duckdb" | "clickhouse" = "duckdb"): Promise<QueryAnswer> {
+/** Runs a validated request as one statement in the store's engine and shapes the answer. */
+export async function runQuery(ctx: ComputeContext, spec: FamilySpec, query: QueryRequest): Promise<QueryAnswer> {
   const nowMs = ctx.now.getTime();
   const period = queryPeriod(spec, query, nowMs);
   const previous = query.compare ? previousPeriod(query, period) : undefined;
@@ -30,7 +30,7 @@ export async function runQuery(ctx: ComputeContext, spec: FamilySpec, query: Que
   const previousBuckets = grain && previous ? timeBuckets(grain, previous, query.timezone) : [];
   const compiled = compileQuery(
     { spec, query, period, previous, bucketKeys: buckets.map((b) => b.key), previousKeys: previousBuckets.map((b) => b.key), nowMs },
-    dialect,
+    ctx.store.dialect,
   );
   const rows = await ctx.store.query<ResultRow>(compiled.sql, compiled.params);
   return shapeAnswer({ spec, query, period, previous, buckets, bases: compiled.bases, rows });

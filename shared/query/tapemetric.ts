@@ -53,14 +53,21 @@ export const TAPEMETRIC_QUERY: FamilySpec = {
   },
   sources: [
     {
-      from: "tm_sessions s",
+      from: { duckdb: "tm_sessions s", clickhouse: "tm_sessions AS s FINAL" },
       alias: "s",
       time: "s.started_at",
-      joins: { content: "LEFT JOIN tm_content tc ON tc.workspace_id = $ws AND tc.content_id = s.content_id" },
+      joins: {
+        content: {
+          duckdb: "LEFT JOIN tm_content tc ON tc.workspace_id = $ws AND tc.content_id = s.content_id",
+          clickhouse:
+            "LEFT JOIN (SELECT content_id, title, content_type FROM tm_content FINAL WHERE workspace_id = {ws:String}) AS tc ON tc.content_id = s.content_id",
+        },
+      },
       bases: {
         sessions: "count(*)",
         watch: "sum(s.watch_seconds)",
-        viewers: "count(DISTINCT s.user_key)",
+        // DuckDB counts the interned integer per user (faster); ClickHouse counts the ids themselves.
+        viewers: { duckdb: "count(DISTINCT s.user_key)", clickhouse: "uniqExact(s.user_id)" },
         completed: "count(*) FILTER (WHERE s.completed)",
         rebuffer: "sum(coalesce(s.rebuffer_seconds, 0))",
       },

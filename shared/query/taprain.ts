@@ -47,9 +47,9 @@ export const TAPRAIN_QUERY: FamilySpec = {
   },
   upperCaseDimensions: ["country"],
   sources: [
-    { from: "tr_clicks c", alias: "c", time: "c.ts", joins: {}, bases: { clicks: "count(*)" }, dimensions: dimensionsOf("c") },
+    { from: { duckdb: "tr_clicks c", clickhouse: "tr_clicks AS c FINAL" }, alias: "c", time: "c.ts", joins: {}, bases: { clicks: "count(*)" }, dimensions: dimensionsOf("c") },
     {
-      from: "tr_conversions v",
+      from: { duckdb: "tr_conversions v", clickhouse: "tr_conversions AS v FINAL" },
       alias: "v",
       time: "v.ts",
       joins: {},

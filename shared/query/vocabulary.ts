@@ -1,5 +1,6 @@
 // The query API's vocabulary per family (CONTRACT §17): metrics built from base aggregates, dimensions
-// as SQL over an event table's rows, and the event tables themselves. Node-free.
+// as SQL over an event table's rows, and the event tables themselves — SQL that both engines read alike
+// as one string, SQL that differs as a DuckDB and a ClickHouse string side by side. Node-free.
 
 import type { Family } from "../catalog/define.ts";
 
@@ -13,6 +14,20 @@ export const TIME_DESCRIPTIONS: Record<TimeGrain, string> = {
   week: "ISO weeks starting on Monday, labelled with the Monday's date",
   month: "calendar months, labelled with the first day's date",
 };
+
+/** The SQL engines the vocabulary and the compiler write for; the store says which one it is. */
+export type Dialect = "duckdb" | "clickhouse";
+
+/**
+ * A piece of SQL: one string when both engines read it alike, else each engine's own. The workspace is
+ * `$ws` in DuckDB and `{ws:String}` in ClickHouse; ClickHouse reads replacing tables with FINAL.
+ */
+export type EngineSql = string | Readonly<Record<Dialect, string>>;
+
+/** The piece of SQL for one engine. */
+export function sqlFor(sql: EngineSql, dialect: Dialect): string {
+  return typeof sql === "string" ? sql : sql[dialect];
+}
 
 /** Base aggregates: the sums and counts every metric of a family is worked out from. */
 export type Bases = Record<string, number>;
@@ -31,27 +46,27 @@ export interface MetricSpec {
 
 export interface SourceDimension {
   /** The value of a row, SQL over the source's aliases; never NULL. */
-  sql: string;
+  sql: EngineSql;
   /** A join of the source the value needs. */
   join?: string;
   /**
    * The join can give a row several values (a member in several segments): unsplit filters then test
    * the row's `key` against the keys (`member_id`) of `rows` with a matching value, so no row counts twice.
    */
-  fanOut?: { key: string; rows: string; alias: string };
+  fanOut?: { key: string; rows: EngineSql; alias: string };
 }
 
 /** One event table: where its rows are, when each happened, what it aggregates and how it splits. */
 export interface SourceSpec {
-  /** `table alias`; the alias carries `workspace_id`. */
-  from: string;
+  /** The table and its alias; the alias carries `workspace_id`. */
+  from: EngineSql;
   alias: string;
   /** The instant column of a row. */
   time: string;
   /** Joins by name, added when a dimension or filter needs them. */
-  joins: Record<string, string>;
+  joins: Record<string, EngineSql>;
   /** Base aggregate name → SQL aggregate over the rows. */
-  bases: Record<string, string>;
+  bases: Record<string, EngineSql>;
   /** The dimensions rows of this table can be split by. */
   dimensions: Record<string, SourceDimension>;
 }

@@ -2,78 +2,21 @@
 // loaded into both stores, every endpoint asked the same questions, the JSON compared as text. ClickHouse
 // is the real engine (chdb) reached over real HTTP through test/support/clickhouse-http.ts.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { evaluateQosRule } from "../../shared/alerts/qos-rule.ts";
-import { Accounts, type Workspace } from "../../shared/auth/accounts.ts";
+import { Accounts } from "../../shared/auth/accounts.ts";
 import { deriveKeys } from "../../shared/auth/secrets.ts";
 import { seedWorkspace } from "../../shared/seed/demo.ts";
 import { copyData } from "../../shared/store/copy.ts";
-import { ResultCache } from "../../shared/cache/result-cache.ts";
-import { endpointByName } from "../../shared/catalog/index.ts";
-import type { Clock } from "../../shared/clock.ts";
-import { Engine } from "../../shared/engine.ts";
-import { ParquetExports } from "../../shared/export/parquet-exports.ts";
-import { parseImport } from "../../shared/import/parse.ts";
-import { ClickHouseStore } from "../../shared/store/clickhouse.ts";
-import { DuckDbStore } from "../../shared/store/duckdb.ts";
-import type { Store } from "../../shared/store/store.ts";
-import { tableSpec } from "../../shared/store/tables.ts";
-import { startClickHouseHttp, type ClickHouseHttp } from "../support/clickhouse-http.ts";
+import { startParity, type Parity } from "../support/parity.ts";
 
-let dir: string;
-let engineHttp: ClickHouseHttp;
-let duck: DuckDbStore;
-let house: ClickHouseStore;
-let now = new Date("2026-03-18T15:30:00Z");
-const clock: Clock = { now: () => now };
-const engines: Record<"duckdb" | "clickhouse", Engine> = {} as Record<"duckdb" | "clickhouse", Engine>;
-
-function engineFor(store: Store, exportsDir: string): Engine {
-  const exports = new ParquetExports({ store, key: Buffer.alloc(32, 7), clock, dir: exportsDir }, { host: "127.0.0.1", port: 0, publicUrl: undefined });
-  return new Engine({ store, clock, cache: new ResultCache(0), host: exports.hostServices() });
-}
-
-/** Rows as `metrigate import` reads them, loaded into both stores. */
-async function load(workspace: string, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  const spec = tableSpec(table);
-  const cells = parseImport(spec, "ndjson", rows.map((r) => JSON.stringify(r)).join("\n"), `${table}.ndjson`);
-  await duck.load({ table: spec, workspaceId: workspace, rows: cells });
-  await house.load({ table: spec, workspaceId: workspace, rows: cells });
-}
-
-const workspace = (id: string): Workspace => ({ id, name: id, plan: "enterprise", suspended: false });
-
-/** One endpoint asked on both engines; the answers as JSON text (an error's kind and message, if any). */
-async function ask(name: string, ws: string, params: Record<string, unknown> = {}): Promise<{ duckdb: string; clickhouse: string }> {
-  const endpoint = endpointByName(name);
-  if (!endpoint) throw new Error(`no endpoint ${name}`);
-  const answer = async (engine: Engine) => {
-    try {
-      return JSON.stringify((await engine.run(endpoint, workspace(ws), params, 7)).body);
-    } catch (error) {
-      return JSON.stringify({ error: String((error as Error).message) });
-    }
-  };
-  return { duckdb: await answer(engines.duckdb), clickhouse: await answer(engines.clickhouse) };
-}
-
-async function expectSame(name: string, ws: string, params: Record<string, unknown> = {}): Promise<string> {
-  const { duckdb, clickhouse } = await ask(name, ws, params);
-  expect(clickhouse, `${name} ${JSON.stringify(params)} on ${ws}`).toBe(duckdb);
-  return duckdb;
-}
+let parity: Parity;
+const load: Parity["load"] = (...args) => parity.load(...args);
+const ask: Parity["ask"] = (...args) => parity.ask(...args);
+const expectSame: Parity["expectSame"] = (...args) => parity.expectSame(...args);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "metrigate-parity-"));
-  engineHttp = await startClickHouseHttp({ dataDir: join(dir, "engine") });
-  await engineHttp.command("CREATE DATABASE IF NOT EXISTS parity");
-  duck = await DuckDbStore.open(join(dir, "parity.duckdb"));
-  house = await ClickHouseStore.open({ url: engineHttp.url, user: "default", password: "", database: "parity" });
-  engines.duckdb = engineFor(duck, join(dir, "duck-exports"));
-  engines.clickhouse = engineFor(house, join(dir, "house-exports"));
+  parity = await startParity({ name: "parity", now: "2026-03-18T15:30:00Z" });
 
   // Tapemetric: sessions around NOW, a replaced session, content missing from the catalogue, open sessions.
   await load("tm", "tm_content", [
@@ -201,10 +144,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await house?.close();
-  await duck?.close();
-  await engineHttp?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await parity?.close();
 });
 
 describe("Tapemetric on both engines", () => {
@@ -241,7 +181,7 @@ describe("Tapemetric on both engines", () => {
 
   test("the QoS rule raises the same alerts, once", async () => {
     const evaluate = async (kind: "duckdb" | "clickhouse") =>
-      JSON.stringify(await evaluateQosRule({ store: kind === "duckdb" ? duck : house, clock, engine: engines[kind] }, "tm"));
+      JSON.stringify(await evaluateQosRule({ store: kind === "duckdb" ? parity.duck : parity.house, clock: parity.clock, engine: parity.engines[kind] }, "tm"));
     const first = await evaluate("duckdb");
     expect(await evaluate("clickhouse")).toBe(first);
     expect(JSON.parse(first)).toMatchObject([{ id: 4, severity: "critical", source: "qos", title: "Rebuffer spike · ap-south-1" }]);
@@ -289,14 +229,14 @@ describe("CDP on both engines", () => {
   });
 
   test("latest memberships: the trend and the overlap at another instant", async () => {
-    const saved = now;
-    now = new Date("2026-03-19T12:00:00Z");
+    const saved = parity.clock.now();
+    parity.setNow(new Date("2026-03-19T12:00:00Z"));
     try {
       await expectSame("cdp_segments", "cdp", {});
       await expectSame("cdp_overlap", "cdp", {});
       await expectSame("cdp_activations", "cdp", {});
     } finally {
-      now = saved;
+      parity.setNow(saved);
     }
   });
 });
@@ -307,9 +247,9 @@ describe("the seeded demo workspace on both engines", () => {
   const scale = Number(process.env.PARITY_DEMO_SCALE ?? 20_000);
 
   test(`every endpoint at a scale of ${scale} events per API`, async () => {
-    const accounts = new Accounts(duck, deriveKeys("parity-secret-parity-secret-0123"), clock);
-    await seedWorkspace({ store: duck, accounts }, { workspaceId: "demo", scale, nowMs: now.getTime() });
-    const copied = await copyData(duck, house, ["demo"]);
+    const accounts = new Accounts(parity.duck, deriveKeys("parity-secret-parity-secret-0123"), parity.clock);
+    await seedWorkspace({ store: parity.duck, accounts }, { workspaceId: "demo", scale, nowMs: parity.clock.now().getTime() });
+    const copied = await copyData(parity.duck, parity.house, ["demo"]);
     expect(copied.find((t) => t.table === "tr_clicks")?.rows).toBeGreaterThan(0);
     for (const range of ["24h", "7d", "30d", "qtd"]) {
       for (const name of ["tapemetric_overview", "tapemetric_top_content", "tapemetric_geo", "tapemetric_devices"]) {
@@ -324,5 +264,15 @@ describe("the seeded demo workspace on both engines", () => {
     for (const name of ["cdp_overview", "cdp_segments", "cdp_overlap", "cdp_activations", "cdp_copilot", "cdp_usage"]) {
       await expectSame(name, "demo", {});
     }
+    // The query API over the same data: the issue's two example questions and a segment breakdown.
+    const queries: [string, Record<string, unknown>][] = [
+      ["taprain_query", { metrics: ["revenue", "clicks", "cvr"], dimensions: ["offer", "time:week"], filters: [["country", "is", ["US"]]], range: "30days", compare: "previous_period" }],
+      ["taprain_query", { metrics: ["epc", "leads"], dimensions: ["source", "time:hour"], range: "yesterday", timezone: "Asia/Kolkata", limit: 50 }],
+      ["tapemetric_query", { metrics: ["watch_hours", "viewers", "rebuffer_ratio"], dimensions: ["device", "time:hour"], filters: [["region", "is", ["Maharashtra"]]], range: "24h" }],
+      ["tapemetric_query", { metrics: ["sessions", "completion_pct", "avg_watch_minutes"], dimensions: ["title", "pop"], range: "30d", limit: 20 }],
+      ["cdp_query", { metrics: ["events", "active_members", "new_members"], dimensions: ["segment", "time:day"], range: "7d", compare: "previous_period" }],
+      ["taprain_dimension_values", { dimension: "offer", range: "30days" }],
+    ];
+    for (const [name, params] of queries) expect(await expectSame(name, "demo", params)).not.toMatch(/^\{"error"/);
   }, 600_000);
 });

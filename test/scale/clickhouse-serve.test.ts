@@ -60,6 +60,15 @@ async function stats(url: string): Promise<{ status: number; body: string }> {
   return { status: res.status, body: body.replace(/"requests_remaining":\d+/, '"requests_remaining":0') };
 }
 
+/** The query API's answers (CONTRACT §17): clicks and CVR by offer and local hour as CSV, and the offers seen. */
+async function openQuestions(url: string): Promise<string[]> {
+  const headers = { "X-Api-Key": apiKey, "Content-Type": "application/json" };
+  const body = { metrics: ["clicks", "cvr"], dimensions: ["offer", "time:hour"], range: "custom", start: "2026-03-08", end: "2026-03-08", format: "csv" };
+  const query = await fetch(`${url}/v1/query/taprain`, { method: "POST", headers, body: JSON.stringify(body) });
+  const values = await fetch(`${url}/v1/query/taprain/values?dimension=offer&range=custom&start=2026-03-01&end=2026-03-31`, { headers });
+  return [`${query.status} ${await query.text()}`, `${values.status} ${(await values.text()).replace(/"requests_remaining":\d+/, "")}`];
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "metrigate-ch-serve-"));
   engine = await startClickHouseHttp({ dataDir: join(dir, "engine"), user: "metrigate", password: "s3cret" });
@@ -117,7 +126,9 @@ describe("moving up to ClickHouse", () => {
   test("copy twice, then the same key gets the same answer from a ClickHouse-backed server; 503 while the engine is down", async () => {
     const before = await serve(baseEnv);
     const onDuckDb = await stats(before.url);
+    const openOnDuckDb = await openQuestions(before.url);
     await before.stop();
+    expect(openOnDuckDb[0]).toMatch(/^200 offer,time:hour,clicks,cvr\r\nA,2026-03-08 00:00,0,0\r\n/);
     expect(onDuckDb.status).toBe(200);
     expect(JSON.parse(onDuckDb.body).data.summary.clicks).toBe(3);
 
@@ -129,6 +140,7 @@ describe("moving up to ClickHouse", () => {
 
     const server = await serve(clickhouseEnv);
     expect(await stats(server.url)).toEqual(onDuckDb);
+    expect(await openQuestions(server.url)).toEqual(openOnDuckDb);
 
     await engine.stop();
     const down = await stats(server.url);
