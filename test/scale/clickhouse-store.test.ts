@@ -1,7 +1,7 @@
 // The ClickHouse store over real HTTP against the real engine (chdb behind test/support/clickhouse-http.ts):
 // schema and version table, replacing loads, bound parameters, one-line start-up errors, 503 and recovery.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -72,6 +72,41 @@ describe("ClickHouseStore", () => {
     await store.load({ table: alerts, workspaceId: "w1", rows: [["warning", "cdn", "c", "", false, at]] });
     const ids = await store.query("SELECT id, title FROM tm_alerts FINAL WHERE workspace_id = {ws:String} ORDER BY id", { ws: "w1" });
     expect(ids).toEqual([{ id: 1, title: "a" }, { id: 2, title: "b" }, { id: 3, title: "c" }]);
+  });
+
+  test("a plainly valid file goes the fast way: quotes, commas, empty texts and missing instants as written, the last row of a key wins", async () => {
+    const sessions = join(dir, "sessions.csv");
+    writeFileSync(
+      sessions,
+      [
+        "session_id,user_id,content_id,device,region,pop,started_at,ended_at,watch_seconds,completed,rebuffer_seconds",
+        "s1,u1,c1,tv,Goa,ap-south-1,2026-03-18T10:00:00Z,,60,true,",
+        's2,u2,"c,2",web,"Tamil ""Nadu""",ap-south-1,2026-03-18T11:00:00.250Z,2026-03-18T11:30:00Z,1800.5,false,3',
+        "s1,u1,c1,tv,Kerala,ap-south-1,2026-03-18T10:00:00Z,,90,true,1",
+      ].join("\n"),
+    );
+    expect(await store.loadFile({ table: tableSpec("tm_sessions"), workspaceId: "wf", file: sessions, format: "csv" })).toBe(3);
+    expect(
+      await store.query(
+        "SELECT session_id, content_id, region, started_at, ended_at, watch_seconds, completed, rebuffer_seconds FROM tm_sessions FINAL WHERE workspace_id = {ws:String} ORDER BY session_id",
+        { ws: "wf" },
+      ),
+    ).toEqual([
+      { session_id: "s1", content_id: "c1", region: "Kerala", started_at: "2026-03-18T10:00:00.000Z", ended_at: null, watch_seconds: 90, completed: true, rebuffer_seconds: 1 },
+      { session_id: "s2", content_id: "c,2", region: 'Tamil "Nadu"', started_at: "2026-03-18T11:00:00.250Z", ended_at: "2026-03-18T11:30:00.000Z", watch_seconds: 1800.5, completed: false, rebuffer_seconds: 3 },
+    ]);
+    const clicks = join(dir, "clicks.csv");
+    writeFileSync(clicks, "click_id,ts,country,offer,source\nk1,2026-03-18T10:00:00Z,,A,\nk2,2026-03-18T10:00:00Z,us,B,g\n");
+    expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "wf", file: clicks, format: "csv" })).toBe(2);
+    expect(await store.query("SELECT click_id, country, source FROM tr_clicks FINAL WHERE workspace_id = {ws:String} ORDER BY click_id", { ws: "wf" })).toEqual([
+      { click_id: "k1", country: "", source: "" },
+      { click_id: "k2", country: "US", source: "g" },
+    ]);
+    // A doubtful row (an unknown device) sends the whole file the careful way: nothing is stored here.
+    const doubtful = join(dir, "doubtful.csv");
+    writeFileSync(doubtful, "session_id,user_id,content_id,device,region,pop,started_at,watch_seconds,completed\nd1,u1,c1,tv,Goa,p,2026-03-18T10:00:00Z,1,true\nd2,u1,c1,fridge,Goa,p,2026-03-18T10:00:00Z,1,true\n");
+    expect(await store.loadFile({ table: tableSpec("tm_sessions"), workspaceId: "wd", file: doubtful, format: "csv" })).toBeUndefined();
+    expect(await store.query("SELECT count() AS n FROM tm_sessions WHERE workspace_id = {ws:String}", { ws: "wd" })).toEqual([{ n: 0 }]);
   });
 
   test("start-up errors are one line naming the setting", async () => {
