@@ -1,19 +1,19 @@
 // Every GET endpoint of the catalog through the real HTTP server, over the demo data at BENCH_SCALE
-// raw events per family (default 1,000,000): uncached and cached p50/p95.
+// raw events per family (default 1,000,000): uncached and cached p50/p95; with BENCH_STORE=clickhouse on
+// ClickHouse too.
 
 import { CATALOG } from "../shared/catalog/index.ts";
 import { buildRequest } from "../shared/client/request.ts";
 import { seedWorkspace } from "../shared/seed/demo.ts";
-import { benchServer, httpGet, report, time, type Row } from "./lib.ts";
+import { benchServer, httpGet, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
 
-export async function run(): Promise<void> {
-  const scale = Number(process.env.BENCH_SCALE ?? 1_000_000);
+async function measure(store: BenchStore, context: BenchContext, scale: number): Promise<Row[]> {
   const prepare = async (runtime: Parameters<Parameters<typeof benchServer>[0]["prepare"]>[0]) => {
     await seedWorkspace(runtime, { workspaceId: "bench", scale, nowMs: Date.parse(NOW) });
   };
-  const uncached = await benchServer({ name: `catalog-${scale}`, now: NOW, cacheTtl: 0, prepare });
+  const uncached = await benchServer({ name: `catalog-${scale}`, now: NOW, cacheTtl: 0, prepare, store, context });
   const apiKey = await uncached.runtime.accounts.currentApiKey("bench");
   const { token } = await uncached.runtime.accounts.issueServiceToken("bench", "bench");
   const rows: Row[] = [];
@@ -23,11 +23,18 @@ export async function run(): Promise<void> {
     rows.push({ name: `${endpoint.name} (uncached)`, timing: await time(() => httpGet(request.url, request.headers), 15) });
   }
   await uncached.close();
-  const cached = await benchServer({ name: `catalog-${scale}`, now: NOW, cacheTtl: 600, prepare });
+  const cached = await benchServer({ name: `catalog-${scale}`, now: NOW, cacheTtl: 600, prepare, store, context });
   for (const endpoint of gets) {
     const request = buildRequest(cached.url, endpoint, {}, { apiKey, token });
     rows.push({ name: `${endpoint.name} (cached)`, timing: await time(() => httpGet(request.url, request.headers), 50) });
   }
   await cached.close();
-  report(`Catalog endpoints at scale ${scale.toLocaleString("en-US")} (default parameters, through HTTP)`, rows);
+  return rows;
+}
+
+export async function run(context: BenchContext): Promise<void> {
+  const scale = Number(process.env.BENCH_SCALE ?? 1_000_000);
+  const byStore: Partial<Record<BenchStore, Row[]>> = {};
+  for (const store of context.stores) byStore[store] = await measure(store, context, scale);
+  reportStores(`Catalog endpoints at scale ${scale.toLocaleString("en-US")} (default parameters, through HTTP)`, byStore);
 }

@@ -2,6 +2,8 @@
 // (CSV, NDJSON, gzip) of 1 and 10 million rows, and HTTP ingest of a 1-million-row NDJSON body, each
 // with rows/s and peak resident memory, beside DuckDB's own reader loading the same file into a table.
 // BENCH_IMPORT_ROWS=1000000 (comma-separated) picks the sizes; files are generated once under .bench/.
+// BENCH_STORE=clickhouse adds each file imported into ClickHouse (1-million-row files: the test engine
+// takes an INSERT's body in one piece), beside the DuckDB import.
 
 import { execFile } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, rmSync } from "node:fs";
@@ -13,12 +15,16 @@ import { createApp } from "../api-server/app.ts";
 import { configFromEnv } from "../shared/config.ts";
 import { createRuntime } from "../shared/runtime.ts";
 import { sqlString } from "../shared/store/sql-literal.ts";
+import { CLICKHOUSE_NOTE, type BenchContext } from "./lib.ts";
+import type { ClickHouseHttp } from "../test/support/clickhouse-http.ts";
 
 const exec = promisify(execFile);
 const DIR = resolve(".bench", "import");
 const SIZES = (process.env.BENCH_IMPORT_ROWS ?? "1000000,10000000").split(",").map(Number);
 const TARGET_ROWS_PER_SECOND = 500_000;
 const INGEST_TARGET_ROWS_PER_SECOND = 250_000;
+const CLICKHOUSE_TARGET_ROWS_PER_SECOND = 250_000;
+const CLICKHOUSE_MAX_ROWS = 1_000_000;
 
 /** Each table's rows as SQL over range(n) `i`, with instants written as ISO-8601 text. */
 const GENERATORS: Record<string, string> = {
@@ -62,12 +68,19 @@ async function engineReader(file: string, format: Format): Promise<number> {
   return seconds;
 }
 
+/** The settings that point `metrigate` at a fresh database of the run's ClickHouse engine. */
+async function clickHouseEnv(engine: ClickHouseHttp): Promise<NodeJS.ProcessEnv> {
+  await engine.command("DROP DATABASE IF EXISTS bench_import");
+  await engine.command("CREATE DATABASE bench_import");
+  return { METRIGATE_STORE: "clickhouse", CLICKHOUSE_URL: engine.url, CLICKHOUSE_USER: engine.user, CLICKHOUSE_PASSWORD: engine.password, CLICKHOUSE_DATABASE: "bench_import" };
+}
+
 /** The whole `metrigate import` command into a fresh database: seconds and peak resident memory (MB). */
-async function importCommand(table: string, file: string): Promise<{ seconds: number; peakMb: number }> {
+async function importCommand(table: string, file: string, storeEnv: NodeJS.ProcessEnv = {}): Promise<{ seconds: number; peakMb: number }> {
   const db = join(DIR, "import.duckdb");
   rmSync(db, { force: true });
   rmSync(`${db}.wal`, { force: true });
-  const env = { ...process.env, METRIGATE_DB: db };
+  const env = { ...process.env, METRIGATE_DB: db, ...storeEnv };
   await exec(process.execPath, ["bin/metrigate.mjs", "workspace", "create", "bench"], { env });
   const started = performance.now();
   // GNU time reports the command's peak resident set size in KiB.
@@ -120,7 +133,8 @@ function line(name: string, rows: number, seconds: number, peakMb: number, targe
   );
 }
 
-export async function run(): Promise<void> {
+export async function run(context: BenchContext): Promise<void> {
+  const engine = context.stores.includes("clickhouse") ? await context.clickhouse() : undefined;
   mkdirSync(DIR, { recursive: true });
   console.log(`  sizes: ${SIZES.map(fmt).join(", ")} rows; load average now ${(await import("node:os")).loadavg().map((l) => l.toFixed(1)).join(" ")}`);
   console.log(`  ${"case".padEnd(34)} ${"s".padStart(7)} ${"rows/s".padStart(11)} ${"peak MB".padStart(8)} ${"engine r/s".padStart(12)} ${"ratio".padStart(7)}`);
@@ -135,8 +149,13 @@ export async function run(): Promise<void> {
         const reference = await engineReader(file, format);
         const { seconds, peakMb } = await importCommand(table, file);
         line(`import ${table} ${fmt(rows / 1e6)}M ${format}`, rows, seconds, peakMb, TARGET_ROWS_PER_SECOND, reference);
+        if (engine && rows <= CLICKHOUSE_MAX_ROWS) {
+          const house = await importCommand(table, file, await clickHouseEnv(engine));
+          line(`  into ClickHouse (ratio ÷ DuckDB's)`, rows, house.seconds, house.peakMb, CLICKHOUSE_TARGET_ROWS_PER_SECOND, seconds);
+        }
       }
     }
   }
   console.log("  (rows/s: the whole command, process start included; ratio: its time ÷ DuckDB's own reader's)");
+  if (engine) console.log(`  (into ClickHouse: engine r/s and ratio are against the DuckDB import above it; peak MB is the metrigate process, the engine runs in the bench process; ${CLICKHOUSE_NOTE})`);
 }

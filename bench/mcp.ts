@@ -1,7 +1,8 @@
 // What the MCP face costs on top of the HTTP API: every catalog tool with default arguments as a plain
 // GET, as a tool call over Streamable HTTP (/mcp) and as a tool call in remote mode, on the demo data at
 // BENCH_SCALE raw events per family (default 1,000,000). The server cache is on, so the figures show the
-// overhead rather than the SQL; the remote client's own cache is off.
+// overhead rather than the SQL; the remote client's own cache is off. With BENCH_STORE=clickhouse on
+// ClickHouse too.
 
 import { Client, InMemoryTransport, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { remoteBackend } from "../mcp-server/backends.ts";
@@ -10,7 +11,7 @@ import { CATALOG } from "../shared/catalog/index.ts";
 import { buildRequest } from "../shared/client/request.ts";
 import { RemoteConnections } from "../shared/client/remote-connections.ts";
 import { seedWorkspace } from "../shared/seed/demo.ts";
-import { benchServer, httpGet, report, time, type Row } from "./lib.ts";
+import { benchServer, httpGet, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
 const UNLIMITED = { quota: 1e9, windowMs: 60_000 };
@@ -20,12 +21,13 @@ async function callOrThrow(client: Client, name: string): Promise<void> {
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
 }
 
-export async function run(): Promise<void> {
-  const scale = Number(process.env.BENCH_SCALE ?? 1_000_000);
+async function measure(store: BenchStore, context: BenchContext, scale: number): Promise<Row[]> {
   const server = await benchServer({
     name: `catalog-${scale}`,
     now: NOW,
     cacheTtl: 600,
+    store,
+    context,
     prepare: (runtime) => seedWorkspace(runtime, { workspaceId: "bench", scale, nowMs: Date.parse(NOW) }),
   });
   const apiKey = await server.runtime.accounts.currentApiKey("bench");
@@ -58,5 +60,12 @@ export async function run(): Promise<void> {
   await overRemote.close();
   await remote.close();
   await server.close();
-  report(`MCP tool calls against plain GETs at scale ${scale.toLocaleString("en-US")} (server cache on; ratio = against the GET)`, rows);
+  return rows;
+}
+
+export async function run(context: BenchContext): Promise<void> {
+  const scale = Number(process.env.BENCH_SCALE ?? 1_000_000);
+  const byStore: Partial<Record<BenchStore, Row[]>> = {};
+  for (const store of context.stores) byStore[store] = await measure(store, context, scale);
+  reportStores(`MCP tool calls against plain GETs at scale ${scale.toLocaleString("en-US")} (server cache on; ratio = against the GET)`, byStore);
 }

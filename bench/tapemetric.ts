@@ -1,14 +1,11 @@
-// The Tapemetric API over 10 million demo sessions: overview?range=30d and concurrency?range=24h&interval=15
-// uncached through HTTP against the same answers written by hand as one SQL statement each, plus the other
-// read endpoints for scale.
+// The Tapemetric API over BENCH_EVENTS demo sessions (default 10 million): overview?range=30d and
+// concurrency?range=24h&interval=15 uncached through HTTP against the same answers written by hand as one
+// DuckDB statement each, plus the other read endpoints for scale; with BENCH_STORE=clickhouse on ClickHouse too.
 
 import { seedTapemetric } from "../shared/seed/tapemetric.ts";
-import { benchServer, httpGet, report, sqlTimer, time, type Row } from "./lib.ts";
+import { benchEvents, benchServer, httpGet, reportStores, sqlTimer, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
-const SESSIONS = 10_000_000;
-// The seeder makes 98 % of its scale as sessions.
-const SCALE = Math.ceil(SESSIONS / 0.98);
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const nowMs = Date.parse(NOW);
@@ -52,36 +49,43 @@ const CONCURRENCY_BY_HAND = `
   FROM range(0, 97) p(k) LEFT JOIN changes c ON c.k = p.k
   ORDER BY p.k`;
 
-export async function run(): Promise<void> {
+async function measure(store: BenchStore, context: BenchContext, sessions: number): Promise<Row[]> {
+  // The seeder makes 98 % of its scale as sessions.
+  const scale = Math.ceil(sessions / 0.98);
   const server = await benchServer({
-    name: `tapemetric-${SESSIONS}`,
+    name: `tapemetric-${sessions}`,
     now: NOW,
     cacheTtl: 0,
+    store,
+    context,
     async prepare(runtime) {
       await runtime.accounts.createWorkspace("bench", { plan: "enterprise" });
-      await seedTapemetric(runtime.store, { workspaceId: "bench", scale: SCALE, nowMs, seed: 20260318 });
+      await seedTapemetric(runtime.store, { workspaceId: "bench", scale, nowMs, seed: 20260318 });
     },
   });
   try {
+    const ws = store === "duckdb" ? "$ws" : "{ws:String}";
     const [counts] = await server.runtime.store.query<{ sessions: number; playing: number }>(
-      "SELECT count(*) AS sessions, count(*) FILTER (WHERE ended_at IS NULL) AS playing FROM tm_sessions WHERE workspace_id = $ws",
+      `SELECT count(*) AS sessions, sum(CASE WHEN ended_at IS NULL THEN 1 ELSE 0 END) AS playing FROM tm_sessions WHERE workspace_id = ${ws}`,
       { ws: "bench" },
     );
-    console.log(`  ${counts.sessions.toLocaleString("en-US")} sessions (${counts.playing.toLocaleString("en-US")} still playing)`);
+    console.log(`  ${store}: ${Number(counts.sessions).toLocaleString("en-US")} sessions (${Number(counts.playing).toLocaleString("en-US")} still playing)`);
     const { token } = await server.runtime.accounts.issueServiceToken("bench", "bench");
     const headers = { Authorization: `Bearer ${token}` };
     const api = (path: string) => () => httpGet(`${server.url}${path}`, headers);
-
-    const overviewSql = await time(
-      sqlTimer(server.runtime, OVERVIEW_BY_HAND, { ws: "bench", now: NOW, start: iso(nowMs - 30 * DAY_MS), before: iso(nowMs - 60 * DAY_MS) }),
-      15,
-    );
+    const rows: Row[] = [];
+    // The hand-written statements are DuckDB SQL: the references of the DuckDB figures.
     const first = nowMs - DAY_MS;
-    const concurrencySql = await time(sqlTimer(server.runtime, CONCURRENCY_BY_HAND, { ws: "bench", now: NOW, first: iso(first), first_us: first * 1000 }), 15);
-    const rows: Row[] = [
-      { name: "hand-written SQL: overview 30d", timing: overviewSql },
-      { name: "GET /v1/analytics/overview?range=30d", timing: await time(api("/v1/analytics/overview?range=30d"), 15), target: 500, reference: overviewSql },
-      { name: "hand-written SQL: concurrency 24h / 15 min", timing: concurrencySql },
+    const overviewSql =
+      store === "duckdb"
+        ? await time(sqlTimer(server.runtime, OVERVIEW_BY_HAND, { ws: "bench", now: NOW, start: iso(nowMs - 30 * DAY_MS), before: iso(nowMs - 60 * DAY_MS) }), 15)
+        : undefined;
+    const concurrencySql =
+      store === "duckdb" ? await time(sqlTimer(server.runtime, CONCURRENCY_BY_HAND, { ws: "bench", now: NOW, first: iso(first), first_us: first * 1000 }), 15) : undefined;
+    if (overviewSql) rows.push({ name: "hand-written SQL: overview 30d", timing: overviewSql });
+    rows.push({ name: "GET /v1/analytics/overview?range=30d", timing: await time(api("/v1/analytics/overview?range=30d"), 15), target: 500, reference: overviewSql });
+    if (concurrencySql) rows.push({ name: "hand-written SQL: concurrency 24h / 15 min", timing: concurrencySql });
+    rows.push(
       {
         name: "GET /v1/analytics/concurrency?range=24h&interval=15",
         timing: await time(api("/v1/analytics/concurrency?range=24h&interval=15"), 15),
@@ -93,9 +97,16 @@ export async function run(): Promise<void> {
       { name: "GET /v1/analytics/top-content?range=30d", timing: await time(api("/v1/analytics/top-content?range=30d"), 5) },
       { name: "GET /v1/analytics/geo?range=30d", timing: await time(api("/v1/analytics/geo?range=30d"), 5) },
       { name: "GET /v1/analytics/devices?range=30d", timing: await time(api("/v1/analytics/devices?range=30d"), 5) },
-    ];
-    report(`Tapemetric over ${SESSIONS.toLocaleString("en-US")} sessions (uncached, through HTTP; ratio = p50 ÷ hand-written SQL p50)`, rows);
+    );
+    return rows;
   } finally {
     await server.close();
   }
+}
+
+export async function run(context: BenchContext): Promise<void> {
+  const sessions = benchEvents();
+  const byStore: Partial<Record<BenchStore, Row[]>> = {};
+  for (const store of context.stores) byStore[store] = await measure(store, context, sessions);
+  reportStores(`Tapemetric over ${sessions.toLocaleString("en-US")} sessions (uncached, through HTTP; ratio = p50 ÷ hand-written SQL p50)`, byStore);
 }

@@ -118,6 +118,9 @@ function toQueryParams(params: SqlParams | undefined): Record<string, unknown> |
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, toClickHouseValue(v)]));
 }
 
+/** How long one bulk INSERT may take (a file import of millions of rows on a busy engine). */
+const BULK_TIMEOUT_MS = 600_000;
+
 /** Lines per chunk of a streamed CSV body. */
 const CSV_CHUNK_LINES = 10_000;
 
@@ -178,27 +181,32 @@ export class ClickHouseStore implements Store {
 
   private constructor(
     private readonly client: ClickHouseClient,
+    /** Bulk loads: one INSERT of a large file may rightly take minutes, where a query gets a 503 after the usual timeout. */
+    private readonly bulk: ClickHouseClient,
     private readonly url: string,
   ) {}
 
   static async open(options: ClickHouseOptions): Promise<ClickHouseStore> {
-    const client = createClient({
-      url: options.url,
-      username: options.user,
-      password: options.password,
-      database: options.database,
-      request_timeout: options.requestTimeoutMs ?? 30_000,
-      compression: { request: false, response: false },
-      clickhouse_settings: CLICKHOUSE_SETTINGS,
-      // Failures become Metrigate errors with one clear line; the client's own ERROR logs would repeat them.
-      log: { level: 127 },
-    });
-    const store = new ClickHouseStore(client, options.url);
+    const clientWithTimeout = (requestTimeoutMs: number) =>
+      createClient({
+        url: options.url,
+        username: options.user,
+        password: options.password,
+        database: options.database,
+        request_timeout: requestTimeoutMs,
+        compression: { request: false, response: false },
+        clickhouse_settings: CLICKHOUSE_SETTINGS,
+        // Failures become Metrigate errors with one clear line; the client's own ERROR logs would repeat them.
+        log: { level: 127 },
+      });
+    const client = clientWithTimeout(options.requestTimeoutMs ?? 30_000);
+    const bulk = clientWithTimeout(BULK_TIMEOUT_MS);
+    const store = new ClickHouseStore(client, bulk, options.url);
     try {
       await client.query({ query: "SELECT 1", format: "JSONEachRow" }).then((r) => r.json());
       await store.migrate();
     } catch (error) {
-      await client.close();
+      await store.close();
       throw startupError(error, options);
     }
     return store;
@@ -307,7 +315,7 @@ export class ClickHouseStore implements Store {
    * block so the engine writes the rows together.
    */
   private async insertCsv(table: TableSpec, csv: Readable, rows: number): Promise<void> {
-    await this.client.insert({
+    await this.bulk.insert({
       table: table.name,
       values: csv,
       format: "CSV",
@@ -347,7 +355,8 @@ export class ClickHouseStore implements Store {
     const [counted] = await from.query<{ rows: number }>(`SELECT count(*) AS rows FROM ${table.name} WHERE workspace_id = $ws`, { ws: workspaceId });
     const total = Number(counted?.rows ?? 0);
     const stamp = (this.loadStamp() * ROWS_PER_STAMP).toString();
-    const version = table.version ? `(epoch_ms(${table.version})::UHUGEINT << 80) + $stamp::UHUGEINT` : "$stamp::UHUGEINT";
+    // HUGEINT (signed, 128 bits) holds every version; DuckDB writes its unsigned twin many times slower.
+    const version = table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + $stamp::HUGEINT` : "$stamp::HUGEINT";
     const columns = storedColumns(table).slice(0, -1).join(", ");
     const texts = ["workspace_id", ...table.columns.filter((c) => c.type === "string").map((c) => c.name)].join(", ");
     const size = chunkRows ?? Math.max(total, 1);
@@ -392,5 +401,6 @@ export class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await this.client.close();
+    await this.bulk.close();
   }
 }
