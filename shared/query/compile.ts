@@ -255,24 +255,29 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
   const pageColumns = [...dims, ...bases, ...(input.previous ? bases.map((b) => `prev_${b}`) : [])];
   const totalColumns = [...dims.map((d) => `NULL AS ${d}`), ...bases, ...(input.previous ? bases.map((b) => `NULL AS prev_${b}`) : [])];
 
-  // The page and the totals rows are one union, ordered outside it (ClickHouse would order its last part only).
+  // The rows (part 0) and the totals (part 1, and 2 for the previous period) are ranked together, so the
+  // statement reads `agg` no more often than it must: ClickHouse evaluates a named subquery wherever it is used.
   const sql = `
     WITH parts AS (${parts.join("\n      UNION ALL ")}),
     agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
     cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},
     grid AS (${grid}),
     result AS (
-      SELECT ${[...dims.map((d) => `grid.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
+      SELECT 0 AS part, ${[...dims.map((d) => `grid.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
       FROM grid LEFT JOIN cur ON ${on("cur")} ${previousJoin}
-    ),
-    ranked AS (SELECT *, row_number() OVER (ORDER BY ${orderSql(input)}) AS rn, count(*) OVER () AS total_rows FROM result)
-    SELECT * FROM (
-      SELECT 0 AS part, rn, total_rows, ${pageColumns.join(", ")}
-      FROM ranked WHERE rn > ${binder.bind("n", query.offset, "integer")} AND rn <= ${binder.bind("n", query.offset + query.limit, "integer")}
       UNION ALL
-      SELECT 1 + p AS part, 0 AS rn, (SELECT count(*) FROM result) AS total_rows, ${totalColumns.join(", ")}
+      SELECT 1 + p AS part, ${totalColumns.join(", ")}
       FROM agg WHERE ${total}
-    ) ORDER BY part, rn`;
+    ),
+    ranked AS (
+      SELECT *, row_number() OVER (PARTITION BY part ORDER BY ${orderSql(input)}) AS rn,
+             sum(CASE WHEN part = 0 THEN 1 ELSE 0 END) OVER () AS total_rows
+      FROM result
+    )
+    SELECT part, rn, total_rows, ${pageColumns.join(", ")}
+    FROM ranked
+    WHERE part > 0 OR (rn > ${binder.bind("n", query.offset, "integer")} AND rn <= ${binder.bind("n", query.offset + query.limit, "integer")})
+    ORDER BY part, rn`;
   const params: SqlParams = { ...binder.params };
   if (/\$now\b|\{now:/.test(sql)) params.now = iso(input.nowMs);
   return { sql, params, bases };
