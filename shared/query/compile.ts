@@ -238,11 +238,15 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
   const total = dims.length > 0 ? "g > 0" : "g = 0";
 
   const keys = timeIndex >= 0 ? binder.bind("k", input.bucketKeys, "integers") : "";
-  let grid: string;
-  if (timeIndex < 0) grid = dims.length > 0 ? `SELECT ${dims.join(", ")} FROM cur` : "SELECT 1 AS one";
-  else if (plain.length === 0) grid = `SELECT ${engine.rowsOf(keys)} AS d${timeIndex}`;
-  else grid = `SELECT ${plain.map((d) => `o.${d} AS ${d}`).join(", ")}, k.key AS d${timeIndex} FROM (SELECT DISTINCT ${plain.join(", ")} FROM cur) AS o CROSS JOIN (SELECT ${engine.rowsOf(keys)} AS key) AS k`;
-  const on = (table: string) => (dims.length > 0 ? dims.map((d) => `${table}.${d} = grid.${d}`).join(" AND ") : "TRUE");
+  // The rows of the answer: without a time dimension the current rows themselves (one row even when
+  // there are none and nothing is split); with one, every bucket for every combination of the other dimensions.
+  const rowsOwnRows = timeIndex < 0 && dims.length > 0;
+  const base = rowsOwnRows ? "cur" : "grid";
+  let grid = "";
+  if (timeIndex < 0 && dims.length === 0) grid = "SELECT 1 AS one";
+  else if (timeIndex >= 0 && plain.length === 0) grid = `SELECT ${engine.rowsOf(keys)} AS d${timeIndex}`;
+  else if (timeIndex >= 0) grid = `SELECT ${plain.map((d) => `o.${d} AS ${d}`).join(", ")}, k.key AS d${timeIndex} FROM (SELECT DISTINCT ${plain.join(", ")} FROM cur) AS o CROSS JOIN (SELECT ${engine.rowsOf(keys)} AS key) AS k`;
+  const on = (table: string) => (dims.length > 0 ? dims.map((d) => `${table}.${d} = ${base}.${d}`).join(" AND ") : "TRUE");
 
   const previousCte = input.previous
     ? `, prev AS (SELECT ${dims
@@ -261,10 +265,10 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
     WITH parts AS (${parts.join("\n      UNION ALL ")}),
     agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
     cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},
-    grid AS (${grid}),
+    ${rowsOwnRows ? "" : `grid AS (${grid}),`}
     result AS (
-      SELECT 0 AS part, ${[...dims.map((d) => `grid.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
-      FROM grid LEFT JOIN cur ON ${on("cur")} ${previousJoin}
+      SELECT 0 AS part, ${[...dims.map((d) => `${base}.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
+      FROM ${rowsOwnRows ? "cur" : `grid LEFT JOIN cur ON ${on("cur")}`} ${previousJoin}
       UNION ALL
       SELECT 1 + p AS part, ${totalColumns.join(", ")}
       FROM agg WHERE ${total}
