@@ -6,6 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
 import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
 import type { Cell, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
+import { CLICKHOUSE_ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 
 export interface ClickHouseOptions {
@@ -36,10 +37,13 @@ export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
 };
 
 /** The schema version this code writes; `migrate` brings older databases up to it, never drops them. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-/** Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema. */
-const MIGRATIONS: readonly (readonly string[])[] = [[]];
+/**
+ * Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema;
+ * version 2 added the account, settings and export-file tables (created by `CREATE … IF NOT EXISTS`).
+ */
+const MIGRATIONS: readonly (readonly string[])[] = [[], []];
 
 const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   string: "String",
@@ -89,12 +93,6 @@ export function clickHouseTableDdl(table: TableSpec): string {
   return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(", ")})
     ENGINE = ${engine} ${partition} ORDER BY (workspace_id, ${key.join(", ")})`;
 }
-
-/** Tenants and credentials, replaced by key like the data tables (a change is a newer row). */
-export const CLICKHOUSE_ACCOUNT_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS mg_schema_version (version UInt32, applied_at DateTime64(3, 'UTC'))
-     ENGINE = MergeTree ORDER BY version`,
-];
 
 const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)Z$/;
 
@@ -272,6 +270,13 @@ export class ClickHouseStore implements Store {
       });
       if (values.length > 0) await this.client.insert({ table: table.name, values, format: "JSONEachRow" });
       return rows.length;
+    });
+  }
+
+  /** Plain rows into a table that is not a data table (accounts, export files), in one INSERT in the body. */
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    return this.guarded(async () => {
+      if (rows.length > 0) await this.client.insert({ table, values: [...rows], format: "JSONEachRow" });
     });
   }
 
