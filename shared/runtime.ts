@@ -1,5 +1,7 @@
 // Wires the core together from a Config: store, accounts, engine, cache, limits, importer, announcements.
 
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Redis } from "ioredis";
 import { connectRedis, NO_ANNOUNCEMENTS, RedisAnnouncements } from "./announce/announcements.ts";
 import { Accounts } from "./auth/accounts.ts";
@@ -51,6 +53,9 @@ async function openStore(config: Config): Promise<OpenedStore> {
       password: config.clickhousePassword,
       database: config.clickhouseDatabase,
     });
+    // No database file here, but the folder still holds this server's scratch: ingest bodies waiting for
+    // their INSERT and local copies of export files.
+    if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true, mode: 0o700 });
     return { store, sharedExports: new ClickHouseExportFiles(store) };
   }
   return { store: await DuckDbStore.open(config.dbPath) };

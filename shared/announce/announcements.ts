@@ -30,12 +30,20 @@ export function redactedRedisUrl(url: string): string {
  * that started without its shared limits and announcements would quietly serve stale answers).
  */
 export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, retryStrategy: (times) => Math.min(times * 200, 2000) });
+  let started = false;
+  // At start one refused connection is the answer; once running, ioredis reconnects by itself.
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5000,
+    retryStrategy: (times) => (started ? Math.min(times * 200, 2000) : null),
+  });
   // Errors after a successful start surface on the commands that fail; ioredis reconnects by itself.
   redis.on("error", () => undefined);
   try {
     await redis.connect();
     await redis.ping();
+    started = true;
     return redis;
   } catch (error) {
     redis.disconnect();
