@@ -80,18 +80,26 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
   const onBackgroundError = options.onBackgroundError ?? ((e: unknown) => console.error(`metrigate: ${e instanceof Error ? e.message : String(e)}`));
-  const { store, sharedExports } = await openStore(config);
-  const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
   // Operator commands serve no API traffic, so only servers join the shared (Redis) limits; on ClickHouse
-  // every process announces the changes it makes.
+  // every process announces the changes it makes. Redis is checked first: the quicker start-up error.
   const serving = options.sharedLimits !== false;
-  let redis: Redis | null = null;
+  const redis: Redis | null =
+    config.redisUrl && (serving || config.storeKind === "clickhouse") ? await connectRedis(config.redisUrl) : null;
+  let opened: OpenedStore;
   try {
-    if (store.dialect === "clickhouse") await claimSharedSecret(store, keys.fingerprint);
-    if (config.redisUrl && (serving || store.dialect === "clickhouse")) redis = await connectRedis(config.redisUrl);
+    opened = await openStore(config);
   } catch (error) {
-    await store.close();
+    redis?.disconnect();
     throw error;
+  }
+  const { store, sharedExports } = opened;
+  const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
+  if (store.dialect === "clickhouse") {
+    await claimSharedSecret(store, keys.fingerprint).catch(async (error: unknown) => {
+      redis?.disconnect();
+      await store.close();
+      throw error;
+    });
   }
   const announcements = redis && store.dialect === "clickhouse" ? new RedisAnnouncements(redis, announcementChannel(config), onBackgroundError) : null;
   const announcer = announcements ?? NO_ANNOUNCEMENTS;

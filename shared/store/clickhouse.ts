@@ -182,14 +182,24 @@ export class ClickHouseStore implements Store {
 
   /** Creates missing tables, then applies the migrations after the recorded version (none are dropped). */
   private async migrate(): Promise<void> {
+    // A current schema needs no statements: every CLI command and server start would otherwise send
+    // one CREATE per table.
+    const current = await this.recordedVersion();
+    if (current >= SCHEMA_VERSION) return;
     for (const ddl of CLICKHOUSE_ACCOUNT_DDL) await this.client.command({ query: ddl });
     for (const table of TABLES) await this.client.command({ query: clickHouseTableDdl(table) });
-    const [row] = await this.query<{ version: number }>("SELECT max(version) AS version FROM mg_schema_version");
-    const current = row?.version ?? 0;
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       for (const statement of MIGRATIONS[version - 1]) await this.client.command({ query: statement });
       await this.exec("INSERT INTO mg_schema_version (version, applied_at) VALUES ({version:UInt32}, now64(3))", { version });
     }
+  }
+
+  /** The schema version recorded in the database; 0 for a database Metrigate has not used yet. */
+  private async recordedVersion(): Promise<number> {
+    const [table] = await this.query<{ result: number }>("EXISTS TABLE mg_schema_version");
+    if (!table?.result) return 0;
+    const [row] = await this.query<{ version: number }>("SELECT max(version) AS version FROM mg_schema_version");
+    return row?.version ?? 0;
   }
 
   /** Engine trouble becomes a 503 in the family's shape; an error the engine answered stays a 500. */
