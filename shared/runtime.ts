@@ -45,14 +45,9 @@ interface OpenedStore {
 async function openStore(config: Config): Promise<OpenedStore> {
   if (config.storeKind === "clickhouse") {
     // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
-    const { ClickHouseStore } = await import("./store/clickhouse.ts");
+    const { ClickHouseStore, clickHouseOptionsOf } = await import("./store/clickhouse.ts");
     const { ClickHouseExportFiles } = await import("./export/clickhouse-export-files.ts");
-    const store = await ClickHouseStore.open({
-      url: config.clickhouseUrl,
-      user: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    });
+    const store = await ClickHouseStore.open(clickHouseOptionsOf(config));
     // No database file here, but the folder still holds this server's scratch: ingest bodies waiting for
     // their INSERT and local copies of export files.
     if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true, mode: 0o700 });

@@ -18,13 +18,8 @@ export const copy: Command = {
     if (ctx.values.to !== "clickhouse") throw new UsageError("--to must be clickhouse (the only store to move up to).");
     const config = configFromEnv({ ...ctx.env, METRIGATE_STORE: "clickhouse" });
     // Loaded only here, so other commands start without the ClickHouse client.
-    const { ClickHouseStore } = await import("../../shared/store/clickhouse.ts");
-    const target = await ClickHouseStore.open({
-      url: config.clickhouseUrl,
-      user: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    });
+    const { ClickHouseStore, clickHouseOptionsOf } = await import("../../shared/store/clickhouse.ts");
+    const target = await ClickHouseStore.open(clickHouseOptionsOf(config));
     try {
       // The keys and tokens copied were made with this database's secret: the servers must use the same one.
       await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath)).fingerprint);

@@ -4,6 +4,7 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
+import type { Config } from "../config.ts";
 import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
 import type { Cell, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
 import { CLICKHOUSE_ACCOUNT_DDL } from "./accounts-ddl.ts";
@@ -16,6 +17,11 @@ export interface ClickHouseOptions {
   database: string;
   /** How long one statement may take before the request gets a 503 (never a hang). */
   requestTimeoutMs?: number;
+}
+
+/** The CLICKHOUSE_* settings of a Config, as the store takes them. */
+export function clickHouseOptionsOf(config: Pick<Config, "clickhouseUrl" | "clickhouseUser" | "clickhousePassword" | "clickhouseDatabase">): ClickHouseOptions {
+  return { url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase };
 }
 
 /**
