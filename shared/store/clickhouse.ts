@@ -42,7 +42,11 @@ export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
   mutations_sync: "2",
 };
 
-/** The schema version this code writes; `migrate` brings older databases up to it, never drops them. */
+/**
+ * The schema version this code writes; `migrate` brings older databases up to it, never drops them. A
+ * database already at this version gets no DDL on start, so a new table needs a new version (with an
+ * empty migration: `CREATE TABLE IF NOT EXISTS` makes it).
+ */
 export const SCHEMA_VERSION = 2;
 
 /**
