@@ -92,7 +92,7 @@ export async function benchServer(options: {
     await engine.command(`CREATE DATABASE IF NOT EXISTS ${database}`);
     env = {
       ...base,
-      // Workspaces and keys stay in a DuckDB file beside the engine until accounts move into ClickHouse.
+      // Accounts live in the ClickHouse database; the server's secret is kept beside this path.
       METRIGATE_DB: join(".bench", `${options.name}-clickhouse.duckdb`),
       METRIGATE_STORE: "clickhouse",
       CLICKHOUSE_URL: engine.url,
