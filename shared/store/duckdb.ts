@@ -172,6 +172,9 @@ const DOUBTFUL_ROW = "mg_doubtful_row";
 /** The engine could not read the file as plainly valid rows: the careful path takes it. */
 class FileNotPlain extends Error {}
 
+/** The file repeats a key, so which row wins depends on the rows' order: the load is redone in the file's order. */
+class FileOrderNeeded extends Error {}
+
 /** Runs a statement that reads rows and returns how many it wrote; a failure means the rows were not plain. */
 async function rowsChanged(statement: () => Promise<DuckDBMaterializedResult>): Promise<number> {
   try {
@@ -302,7 +305,7 @@ export class DuckDbStore implements Store {
       } finally {
         appender.closeSync();
       }
-      return this.storeRows(table, workspaceId, stage);
+      return this.storeRows(table, workspaceId, stage, { inFileOrder: true });
     });
   }
 
@@ -322,11 +325,21 @@ export class DuckDbStore implements Store {
       const plainRows = `SELECT ${plan.values} FROM ${reader} WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
       const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
       try {
-        if (!table.sortKey) return await this.storeRows(table, workspaceId, `(${plainRows})`, progress);
+        if (!table.sortKey) {
+          // Rows stored in any order are written faster (each thread fills its own row groups); the order
+          // matters only for generated ids and for a file that repeats a key, which is then read again.
+          const inFileOrder = table.generatedId !== undefined;
+          try {
+            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder });
+          } catch (e) {
+            if (!(e instanceof FileOrderNeeded)) throw e;
+            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder: true });
+          }
+        }
         // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
         return await this.withStage(table, async (connection, stage) => {
           await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows}`));
-          return this.storeRows(table, workspaceId, stage, progress);
+          return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true });
         });
       } catch (e) {
         if (e instanceof FileNotPlain) return undefined;
@@ -348,15 +361,23 @@ export class DuckDbStore implements Store {
   }
 
   /**
-   * Stores the rows of a stage table or a subquery (the import columns in the table's order, in the
-   * file's order) into the table, all or nothing, in one transaction: the rows go straight in, then the few that replacement
+   * Stores the rows of a stage table or a subquery (the import columns in the table's order) into the
+   * table, all or nothing, in one transaction: the rows go straight in, then the few that replacement
    * rules (§8) remove are deleted — most imports repeat no key, and one count tells so. The new rows are
    * told apart by their row ids: DuckDB numbers the rows a transaction appends above every stored row.
+   * `inFileOrder`: the rows keep the source's order (else a file repeating a key is FileOrderNeeded).
    */
-  private async storeRows(table: TableSpec, workspaceId: string, from: string, progress?: ProgressWatch): Promise<number> {
+  private async storeRows(
+    table: TableSpec,
+    workspaceId: string,
+    from: string,
+    { progress, inFileOrder }: { progress?: ProgressWatch; inFileOrder: boolean },
+  ): Promise<number> {
     const names = table.columns.map((c) => c.name).join(", ");
     const ws = { ws: workspaceId };
-    return this.inTransaction(async (tx) => {
+    const connection = this.writeConnection;
+    if (!inFileOrder) await connection.run("SET SESSION preserve_insertion_order = false");
+    const store = async (tx: Pick<Store, "query" | "exec">): Promise<number> => {
       const [before] = await tx.query<{ last: number; stored: number }>(
         `SELECT coalesce(max(rowid), -1) AS last, count(*) FILTER (WHERE workspace_id = $ws) AS stored FROM ${table.name}`,
         ws,
@@ -365,12 +386,13 @@ export class DuckDbStore implements Store {
       // Sorted rows keep the file's order among equals (a stage's row ids).
       const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}, rowid` : "";
       const inserted = await rowsChanged(() =>
-        this.writeConnection.run(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${from} ${sorted}`, ...args(ws)),
+        connection.run(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${from} ${sorted}`, ...args(ws)),
       );
       progress?.storing();
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
         const [{ keys }] = await tx.query<{ keys: number }>(`SELECT count(DISTINCT (${key})) AS keys FROM ${table.name} WHERE rowid > $last`, { last: before.last });
+        if (keys < inserted && !inFileOrder) throw new FileOrderNeeded();
         // Of the rows sharing a key with a new row, one stays: the greatest version, then the last loaded.
         if (keys < inserted || before.stored > 0) {
           await tx.exec(
@@ -396,7 +418,12 @@ export class DuckDbStore implements Store {
       }
       await internKeysIn(tx, table, workspaceId);
       return inserted;
-    });
+    };
+    try {
+      return await this.inTransaction(store);
+    } finally {
+      if (!inFileOrder) await connection.run("SET SESSION preserve_insertion_order = true");
+    }
   }
 
   copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
