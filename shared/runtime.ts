@@ -12,7 +12,7 @@ import { Engine } from "./engine.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
-import { DuckDbStore } from "./store/duckdb.ts";
+import { closeStores, openStores } from "./store/open.ts";
 import type { Store } from "./store/store.ts";
 
 export interface Runtime {
@@ -35,20 +35,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config): Promise<Store> {
-  if (config.storeKind === "clickhouse") {
-    // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
-    const { ClickHouseStore } = await import("./store/clickhouse.ts");
-    return ClickHouseStore.open({
-      url: config.clickhouseUrl,
-      user: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    });
-  }
-  return DuckDbStore.open(config.dbPath);
-}
-
 export async function createRuntime(
   config: Config,
   options: {
@@ -60,8 +46,8 @@ export async function createRuntime(
   } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
-  const store = await openStore(config);
-  const accountStore = store.dialect === "clickhouse" ? await DuckDbStore.open(config.dbPath) : store;
+  const stores = await openStores(config);
+  const { store, accountStore } = stores;
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
   const accounts = new Accounts(accountStore, keys, clock);
   const cache = new ResultCache(config.cacheTtlSeconds);
@@ -92,8 +78,7 @@ export async function createRuntime(
       await limits.close();
       throttleRedis?.disconnect();
       cache.close();
-      await store.close();
-      if (accountStore !== store) await accountStore.close();
+      await closeStores(stores);
     },
   };
 }

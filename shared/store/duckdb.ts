@@ -206,7 +206,11 @@ export class DuckDbStore implements Store {
     private readonly writeConnection: DuckDBConnection,
   ) {}
 
-  static async open(path: string, options: { readers?: number } = {}): Promise<DuckDbStore> {
+  /**
+   * `memoryLimit` (e.g. "512MB"): DuckDB's own memory bound; past it, work spills to `<database>.tmp/`.
+   * Unset: DuckDB's default, 80% of the machine's memory.
+   */
+  static async open(path: string, options: { readers?: number; memoryLimit?: string } = {}): Promise<DuckDbStore> {
     if (path !== ":memory:") {
       // The database, its WAL and the Parquet files DuckDB writes hold raw data: owner-only, like the
       // secret. The mask covers every file this process creates; files of older versions are tightened.
@@ -218,7 +222,8 @@ export class DuckDbStore implements Store {
     try {
       // Group keys spanning up to 2^20 values (interned user keys of a million users) get DuckDB's
       // perfect hash aggregate, several times faster than a hash table.
-      instance = await DuckDBInstance.create(path, { perfect_ht_threshold: "20" });
+      const limit: Record<string, string> = options.memoryLimit ? { memory_limit: options.memoryLimit } : {};
+      instance = await DuckDBInstance.create(path, { perfect_ht_threshold: "20", ...limit });
     } catch (e) {
       if (/lock/i.test(String((e as Error).message))) throw new DatabaseLocked(path);
       throw e;
