@@ -396,7 +396,12 @@ export class DuckDbStore implements Store {
       progress?.storing();
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
-        const [{ keys }] = await tx.query<{ keys: number }>(`SELECT count(DISTINCT (${key})) AS keys FROM ${table.name} WHERE rowid > $last`, { last: before.last });
+        // Distinct hashes count keys at a fraction of the strings' cost; two keys sharing a hash (about one
+        // chance in 300,000 for 10 million keys) only make the exact deletion below run and find nothing.
+        const [{ keys }] = await tx.query<{ keys: number }>(
+          `SELECT count(DISTINCT hash(${key})) AS keys FROM ${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}`,
+          before.last >= 0 ? { last: before.last } : undefined,
+        );
         if (keys < inserted && !inFileOrder) throw new FileOrderNeeded();
         // Of the rows sharing a key with a new row, one stays: the greatest version, then the last loaded.
         if (keys < inserted || before.stored > 0) {
