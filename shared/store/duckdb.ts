@@ -50,9 +50,9 @@ function internSql(table: TableSpec): string[] {
      SELECT workspace_id, ${column},
             coalesce((SELECT max(d.${key}) FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id), 0)
               + row_number() OVER (PARTITION BY workspace_id ORDER BY ${column})
-     FROM (SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s
-           WHERE ${scope} AND s.${key} IS NULL
-             AND NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = s.workspace_id AND d.${column} = s.${column})) n`,
+     FROM (SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s WHERE ${scope} AND s.${key} IS NULL) n
+     -- Distinct values first, then the dictionary: one lookup per value rather than one per row.
+     WHERE NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id AND d.${column} = n.${column})`,
     `UPDATE ${table.name} s SET ${key} = d.${key}
      FROM ${dictionary} d
      WHERE ${scope} AND s.${key} IS NULL AND d.workspace_id = s.workspace_id AND d.${column} = s.${column}`,
@@ -327,7 +327,7 @@ export class DuckDbStore implements Store {
       const plan = plainPlan(table, format, header);
       if (!plan) return undefined;
       // One pass over the file converts and checks every row; the first doubtful row stops the statement.
-      const plainRows = `SELECT ${plan.values} FROM ${reader} WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+      const plainRows = `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
       const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
       try {
         if (!table.sortKey) {
