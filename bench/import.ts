@@ -2,7 +2,8 @@
 // (CSV, NDJSON, gzip), and HTTP ingest of a 1-million-row NDJSON body, each with rows/s and peak resident
 // memory, beside DuckDB's own reader loading the same file into a table (wall time and CPU time: on a
 // shared machine the CPU ratio is the steadier one). 1 million rows by default;
-// BENCH_IMPORT_ROWS=1000000,10000000 adds the 10-million-row files. Files are generated once under .bench/.
+// BENCH_IMPORT_ROWS=1000000,10000000 adds the 10-million-row files, BENCH_IMPORT_FORMATS=csv,ndjson skips
+// the gzip ones. Files are generated once under .bench/.
 
 import { execFile } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, rmSync } from "node:fs";
@@ -33,8 +34,10 @@ const GENERATORS: Record<string, string> = {
       (i % 3600)::DOUBLE AS watch_seconds, i % 2 = 0 AS completed, (i % 10)::DOUBLE AS rebuffer_seconds`,
 };
 
-const FORMATS = ["csv", "ndjson", "csv.gz", "ndjson.gz"] as const;
-type Format = (typeof FORMATS)[number];
+const ALL_FORMATS = ["csv", "ndjson", "csv.gz", "ndjson.gz"] as const;
+type Format = (typeof ALL_FORMATS)[number];
+/** BENCH_IMPORT_FORMATS=csv,ndjson narrows the run (the 10-million-row gzip files take long to make). */
+const FORMATS = ALL_FORMATS.filter((f) => (process.env.BENCH_IMPORT_FORMATS ?? ALL_FORMATS.join(",")).split(",").includes(f));
 
 async function generate(table: string, rows: number, format: Format): Promise<string> {
   const file = join(DIR, `${table}-${rows}.${format}`);
