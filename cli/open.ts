@@ -6,7 +6,7 @@ import { clockFromEnv } from "../shared/clock.ts";
 import { configFromEnv } from "../shared/config.ts";
 import { Importer } from "../shared/import/importer.ts";
 import type { Runtime } from "../shared/runtime.ts";
-import { closeStores, openStores } from "../shared/store/open.ts";
+import { DuckDbStore } from "../shared/store/duckdb.ts";
 
 export async function withRuntime<T>(env: NodeJS.ProcessEnv, fn: (runtime: Runtime) => Promise<T>): Promise<T> {
   // The whole core (endpoints, limits, exports) takes half a second to load: only commands that use it load it.
@@ -25,15 +25,17 @@ export async function withRuntime<T>(env: NodeJS.ProcessEnv, fn: (runtime: Runti
  */
 export const IMPORT_MEMORY_LIMIT = "512MB";
 
-/** Opens only what an import needs (the stores, the workspaces), so a file import starts quickly. */
+/** Opens only what an import needs (the store, the workspaces), so a file import starts quickly. */
 export async function withImporter<T>(env: NodeJS.ProcessEnv, fn: (importer: Importer) => Promise<T>): Promise<T> {
   const config = configFromEnv(env);
-  const stores = await openStores(config, { duckdbMemoryLimit: IMPORT_MEMORY_LIMIT });
+  // On ClickHouse an import also tells the other servers (the whole runtime's announcements).
+  if (config.storeKind !== "duckdb") return withRuntime(env, ({ importer }) => fn(importer));
+  const store = await DuckDbStore.open(config.dbPath, { memoryLimit: IMPORT_MEMORY_LIMIT });
   try {
-    const accounts = new Accounts(stores.accountStore, deriveKeys(loadSecret(config.secret, config.dbPath)), clockFromEnv(config.now));
+    const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath)), clockFromEnv(config.now));
     // This process caches no answers, so an import makes none stale.
-    return await fn(new Importer({ store: stores.store, accounts, engine: { invalidate: () => undefined } }));
+    return await fn(new Importer({ store, accounts, engine: { invalidate: async () => undefined } }));
   } finally {
-    await closeStores(stores);
+    await store.close();
   }
 }

@@ -9,6 +9,8 @@ export interface Keys {
   digest: Buffer;
   encryption: Buffer;
   urls: Buffer;
+  /** Names the secret without revealing it: servers sharing one ClickHouse database compare it (shared-secret.ts). */
+  fingerprint: string;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -21,6 +23,7 @@ export function deriveKeys(secret: string): Keys {
     digest: derive(secret, "api-key-digest"),
     encryption: derive(secret, "api-key-encryption"),
     urls: derive(secret, "signed-urls"),
+    fingerprint: derive(secret, "fingerprint").toString("hex"),
   };
 }
 
