@@ -129,17 +129,22 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
   for (const sql of internSql(table)) await tx.exec(sql, { ws: workspaceId });
 }
 
-/** Share of a file import's time spent reading and checking the file; the rest is storing it. */
+/**
+ * Share of a file import's time spent in the statement that reads, checks and inserts the rows; the rest
+ * settles replaced rows and keys.
+ */
 const READING_SHARE = 0.7;
 
-/**
- * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
- * statement fills the first part, the statements that store the rows the rest.
- */
 interface ProgressWatch {
+  /** The reading statement is done: the statements that settle the rows take the rest of the bar. */
   storing(): void;
   stop(): void;
 }
+
+/**
+ * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
+ * statement fills the first part, the statements after it the rest.
+ */
 
 function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): ProgressWatch {
   let [start, share, reported] = [0, READING_SHARE, 0];
