@@ -1,8 +1,12 @@
 // Wires the core together from a Config: store, accounts, engine, cache, limits, importer.
 
+import { readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { Accounts } from "./auth/accounts.ts";
 import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
+import { ClientDocuments } from "./auth/client-metadata-documents.ts";
+import { OAuthServer } from "./auth/oauth.ts";
+import { OAuthStore } from "./auth/oauth-store.ts";
 import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { ResultCache } from "./cache/result-cache.ts";
 import type { HostServices } from "./catalog/define.ts";
@@ -31,6 +35,8 @@ export interface Runtime {
   importer: Importer;
   limits: RateLimits;
   loginThrottle: LoginThrottle;
+  /** The OAuth authorization server for /mcp; its tables live with the accounts. */
+  oauth: OAuthServer;
   exports: ParquetExports;
   close(): Promise<void>;
 }
@@ -75,6 +81,16 @@ export async function createRuntime(
   });
   const throttleRedis = options.sharedLimits === false || !config.redisUrl ? null : new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
   const loginThrottle = new LoginThrottle({ redis: throttleRedis, policies: options.loginPolicies });
+  const oauth = new OAuthServer({
+    store: new OAuthStore(accountStore, () => clock.now()),
+    accounts,
+    keys,
+    clock,
+    clientDocuments: new ClientDocuments({
+      allowLoopback: config.clientDocuments.allowLoopback,
+      extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
+    }),
+  });
   return {
     config,
     clock,
@@ -87,6 +103,7 @@ export async function createRuntime(
     importer,
     limits,
     loginThrottle,
+    oauth,
     exports,
     async close() {
       await limits.close();
