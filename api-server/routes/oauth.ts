@@ -154,6 +154,11 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
     }
   };
 
+  routes.add("POST", "/oauth/register");
+  routes.add("GET", "/oauth/authorize");
+  routes.add("POST", "/oauth/authorize");
+  routes.add("POST", "/oauth/token");
+  routes.add("POST", "/oauth/revoke");
   // A scope of its own: forms are parsed here only, and errors become RFC 6749 bodies.
   void app.register(async (scope) => {
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => done(null, parseForm(String(body))));
@@ -176,17 +181,14 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
       return request.body as Form;
     };
 
-    routes.add("POST", "/oauth/register");
     scope.post("/oauth/register", { bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => reply.code(201).send(await oauth.register(request.body)));
 
-    routes.add("GET", "/oauth/authorize");
     scope.get("/oauth/authorize", async (request, reply) => {
       const found = await checked(request, reply, request.query as Record<string, unknown>);
       if (!found) return reply;
       return showPage(reply, 200, viewOf(found.request, found.params, found.request.apis), await currentSession(request));
     });
 
-    routes.add("POST", "/oauth/authorize");
     scope.post("/oauth/authorize", { bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => {
       const form = formOf(request);
       const found = await checked(request, reply, form);
@@ -219,14 +221,12 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
       return reply.redirect(await oauth.approve(found.request, session, chosen, here), 303);
     });
 
-    routes.add("POST", "/oauth/token");
     scope.post("/oauth/token", { bodyLimit: SMALL_BODY_LIMIT }, async (request) => {
       const form = formOf(request);
       const params = singles(form, ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "resource", "scope"]);
       return oauth.token(params, clientCredentials(request, form), endpoints(request));
     });
 
-    routes.add("POST", "/oauth/revoke");
     scope.post("/oauth/revoke", { bodyLimit: SMALL_BODY_LIMIT }, async (request, reply) => {
       const form = formOf(request);
       await oauth.revoke(singles(form, ["token", "token_type_hint"]), clientCredentials(request, form));
