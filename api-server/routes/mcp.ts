@@ -38,7 +38,7 @@ async function mcpCaller(runtime: Runtime, request: FastifyRequest): Promise<Loc
   const token = auth?.scheme === "bearer" && auth.value ? auth.value : undefined;
   const key = header(request, "x-api-key") ?? (auth?.scheme === "api-key" && auth.value ? auth.value : undefined);
   if (!token && !key) {
-    throw new Unauthorized("Missing credentials: send Authorization: Bearer <token>, X-Api-Key: <key> or Authorization: Api-Key <key>, or connect through OAuth.");
+    throw new Unauthorized("Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>, or connect through OAuth.");
   }
   if (token && OAuthServer.isAccessToken(token)) {
     if (key) throw new Unauthorized("Send either an OAuth access token or API credentials, not both.");
