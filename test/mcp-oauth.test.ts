@@ -32,6 +32,7 @@ beforeAll(async () => {
     const self = `https://127.0.0.1:${(host.server.address() as { port: number }).port}`;
     if (req.url === CLIENT_DOC_PATH) res.writeHead(200, { "content-type": "application/json" }).end(documentBody(self + CLIENT_DOC_PATH));
     else if (req.url === "/big.json") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pad: "x".repeat(20_000) }));
+    else if (req.url === "/slow.json") res.writeHead(200, { "content-type": "application/json" }).write("{");
     else if (req.url === "/moved.json") res.writeHead(302, { location: CLIENT_DOC_PATH }).end();
     else res.writeHead(404).end();
   });
@@ -259,6 +260,30 @@ describe("what the server refuses", () => {
     expect(api.body).toEqual({ error: "unauthorized", message: "The token is invalid." });
   });
 
+  test("a confidential client gets a secret once and must present it at the token endpoint", async () => {
+    const res = await server.request("/oauth/register", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_name: "Server-side assistant", redirect_uris: ["https://assistant.example/cb"], token_endpoint_auth_method: "client_secret_basic" }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.client_secret).toMatch(/^mg_cs_/);
+    const wrong = await fetch(`${server.url}/oauth/token`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${res.body.client_id}:mg_cs_wrong`).toString("base64")}` },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "mg_rt_x" }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({ error: "invalid_client", error_description: "Client authentication failed." });
+    const right = await fetch(`${server.url}/oauth/token`, {
+      method: "POST",
+      headers: { authorization: `Basic ${Buffer.from(`${res.body.client_id}:${res.body.client_secret}`).toString("base64")}` },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "mg_rt_x" }),
+    });
+    expect(right.status).toBe(400);
+    expect(((await right.json()) as { error: string }).error).toBe("invalid_grant");
+  });
+
   test("registration needs redirect URIs that are https or loopback http", async () => {
     const res = await server.request("/oauth/register", {
       method: "POST",
@@ -283,6 +308,8 @@ describe("Client ID Metadata Documents: what the server will not fetch", () => {
     await expect(local.resolve(`${host.url}/moved.json`)).rejects.toThrow("redirects are not followed");
     await expect(local.resolve(`${host.url}/big.json`)).rejects.toThrow("is larger than");
     await expect(local.resolve(`${host.url}/nothing.json`)).rejects.toThrow("HTTP 404");
+    const impatient = new ClientDocuments({ allowLoopback: true, extraCa: readFileSync(host.cert, "utf8"), timeoutMs: 300 });
+    await expect(impatient.resolve(`${host.url}/slow.json`)).rejects.toThrow("timed out");
     await expect(local.resolve(`${host.url}${CLIENT_DOC_PATH}`)).resolves.toMatchObject({ clientName: "Hosted assistant", redirectUris: [REDIRECT_URI] });
   });
 });
