@@ -116,10 +116,15 @@ function sameResource(a: string, b: string): boolean {
   return a.replace(/\/$/, "") === b.replace(/\/$/, "");
 }
 
+/** The APIs of a stored list that this server knows, in catalog order. */
+function knownApis(names: readonly string[]): Family[] {
+  return OAUTH_APIS.filter((api) => names.includes(api));
+}
+
 export function parseApis(scope: string | undefined): Family[] | undefined {
   const names = (scope ?? "").split(" ").filter((s) => s !== "" && s !== "offline_access");
-  if (names.some((name) => !OAUTH_APIS.includes(name as Family))) return undefined;
-  const chosen = OAUTH_APIS.filter((api) => names.includes(api));
+  const chosen = knownApis(names);
+  if (chosen.length < names.length) return undefined;
   return chosen.length > 0 ? chosen : [...OAUTH_APIS];
 }
 
@@ -278,7 +283,7 @@ export class OAuthServer {
     if (!grant || grant.revoked || grant.client_id !== client.clientId) throw invalid("The authorization code was issued to another client.");
     if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirect_uri) throw invalid("redirect_uri differs from the authorization request's.");
     if (!constantTimeEqual(pkceChallenge(params.code_verifier), code.code_challenge)) throw invalid("code_verifier does not match the code_challenge.");
-    return this.issue(grant.grant_id, grant.client_id, grant.workspace_id, grant.email, grant.apis as Family[], endpoints);
+    return this.issue(grant.grant_id, grant.client_id, grant.workspace_id, grant.email, knownApis(grant.apis), endpoints);
   }
 
   private async refresh(params: Record<string, string | undefined>, client: OAuthClient, endpoints: OAuthEndpoints): Promise<TokenAnswer> {
@@ -295,8 +300,7 @@ export class OAuthServer {
     }
     if (grant.revoked) throw invalid("The grant has been revoked.");
     if (token.expired) throw invalid("The refresh token has expired.");
-    const asked = parseApis(params.scope);
-    const apis = params.scope === undefined ? (grant.apis as Family[]) : asked;
+    const apis = params.scope === undefined ? knownApis(grant.apis) : parseApis(params.scope);
     if (!apis || apis.some((api) => !grant.apis.includes(api))) throw new OAuthError(OAuthErrorCode.InvalidScope, `scope may only narrow the granted APIs (${grant.apis.join(" ")}).`);
     return this.issue(grant.grant_id, grant.client_id, grant.workspace_id, grant.email, apis, endpoints);
   }
@@ -371,7 +375,7 @@ export class OAuthServer {
     const grant = await this.deps.store.findGrant(String(payload.gid));
     if (!grant || grant.workspace_id !== payload.wid) throw new Unauthorized("The access token is invalid.");
     if (grant.revoked) throw new Unauthorized("The access token has been revoked.");
-    const apis = String(payload.scope).split(" ").filter((api): api is Family => grant.apis.includes(api));
+    const apis = knownApis(String(payload.scope).split(" ")).filter((api) => grant.apis.includes(api));
     return {
       workspace: await this.deps.accounts.requireWorkspace(grant.workspace_id),
       grantId: grant.grant_id,
