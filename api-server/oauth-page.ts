@@ -23,7 +23,7 @@ function page(title: string, body: string): string {
     "<!doctype html>",
     '<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />',
     `<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/console/assets/console.css" /></head>`,
-    `<body><main class="login">${body}</main></body></html>`,
+    `<body><main>${body}</main></body></html>`,
   ].join("\n");
 }
 
@@ -55,22 +55,24 @@ export function consentPage(view: ConsentView): string {
     (api) => `<label><span><input type="checkbox" name="api" value="${api}"${view.apis.includes(api) ? " checked" : ""} /> ${API_LABELS[api]}</span></label>`,
   ).join("");
   const body = [
+    '<div class="login">',
     `<h1>Connect ${escapeHtml(view.clientName)}</h1>`,
     `<p><strong>${escapeHtml(view.clientName)}</strong> (${escapeHtml(view.clientId)}) asks to read this workspace's analytics through Metrigate's MCP server. ` +
       `You will be sent back to ${escapeHtml(new URL(view.redirectUri).origin)}.</p>`,
     view.error ? `<p class="error" role="alert">${escapeHtml(view.error)}</p>` : "",
-    '<form method="post" action="/oauth/authorize" class="login" data-form="oauth-consent">',
+    '<form method="post" action="/oauth/authorize" data-form="oauth-consent">',
     hidden,
     who,
     `<fieldset><legend>APIs it may use</legend>${apis}</fieldset>`,
     '<button type="submit" name="decision" value="allow">Allow</button>',
     '<button type="submit" name="decision" value="deny">Deny</button>',
     "</form>",
+    "</div>",
   ];
   return page(`Connect ${view.clientName} to Metrigate`, body.join("\n"));
 }
 
 /** A request that cannot be sent back to the client (unknown client, unregistered redirect URI). */
 export function refusalPage(message: string): string {
-  return page("Metrigate: authorization refused", `<h1>This connection cannot be authorized</h1><p class="error" role="alert">${escapeHtml(message)}</p>`);
+  return page("Metrigate: authorization refused", `<div class="login"><h1>This connection cannot be authorized</h1><p class="error" role="alert">${escapeHtml(message)}</p></div>`);
 }
