@@ -166,6 +166,19 @@ describe("Client ID Metadata Document, consent to one API, revocation (RFC 7009)
   });
 });
 
+describe("the operator's switch", () => {
+  test("oauth revoke ends every consent of the workspace: its access tokens get 401 at once", async () => {
+    const provider = new MemoryOAuthProvider();
+    const client = await connectThroughOAuth(provider, ["cdp"]);
+    await client.close();
+    const token = provider.saved?.access_token ?? "";
+    expect((await rawMcp(token)).status).toBe(200);
+    expect(await server.runtime.oauth.revokeWorkspace("acme")).toBeGreaterThanOrEqual(1);
+    expect((await rawMcp(token)).status).toBe(401);
+    expect(await server.runtime.oauth.revokeWorkspace("acme")).toBe(0);
+  });
+});
+
 describe("what the server refuses", () => {
   async function registered(): Promise<string> {
     const res = await server.request("/oauth/register", {

@@ -2,7 +2,7 @@
 
 import type { Command } from "../command.ts";
 import { alertsEvaluate } from "./alerts.ts";
-import { keyCreate, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
+import { keyCreate, oauthRevoke, tokenCreate, tokenRevoke, userCreate, workspaceCreate, workspaceResume, workspaceSuspend } from "./accounts.ts";
 import { copy } from "./copy.ts";
 import { importFile, seed } from "./data.ts";
 import { mcp } from "./mcp.ts";
@@ -22,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   keyCreate,
   tokenCreate,
   tokenRevoke,
+  oauthRevoke,
   alertsEvaluate,
   sheetsSync,
 ];

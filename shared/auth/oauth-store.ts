@@ -102,6 +102,21 @@ export class OAuthStore {
     });
   }
 
+  async countLiveGrants(workspaceId: string): Promise<number> {
+    const rows = await this.store.query<{ live: number }>(
+      "SELECT count(*) AS live FROM mg_oauth_grants WHERE workspace_id = $ws AND revoked_at IS NULL",
+      { ws: workspaceId },
+    );
+    return Number(rows[0]?.live ?? 0);
+  }
+
+  async revokeWorkspaceGrants(workspaceId: string): Promise<void> {
+    await this.store.exec("UPDATE mg_oauth_grants SET revoked_at = $now::TIMESTAMP WHERE workspace_id = $ws AND revoked_at IS NULL", {
+      ws: workspaceId,
+      now: this.nowIso(),
+    });
+  }
+
   async insertCode(digest: string, code: Omit<CodeRow, "expired" | "reused">, expiresAt: Date): Promise<void> {
     await this.store.exec(
       `INSERT INTO mg_oauth_codes (digest, grant_id, redirect_uri, code_challenge, expires_at)

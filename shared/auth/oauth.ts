@@ -336,6 +336,14 @@ export class OAuthServer {
     if (grant && grant.client_id === client.clientId) await this.deps.store.revokeGrant(grantId);
   }
 
+  /** The operator's switch: ends every consent of a workspace (its assistants must sign in again); how many were live. */
+  async revokeWorkspace(workspaceId: string): Promise<number> {
+    await this.deps.accounts.requireWorkspace(workspaceId);
+    const live = await this.deps.store.countLiveGrants(workspaceId);
+    await this.deps.store.revokeWorkspaceGrants(workspaceId);
+    return live;
+  }
+
   private async grantOfAccessToken(token: string): Promise<string | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.deps.keys.oauthAccess, { algorithms: [ALGORITHM], typ: ACCESS_TOKEN_TYPE, currentDate: this.deps.clock.now(), clockTolerance: CLOCK_TOLERANCE_SECONDS });
