@@ -54,8 +54,11 @@ afterAll(async () => {
 
 const mcpUrl = () => new URL(`${server.url}/mcp`);
 
-/** Runs the SDK client's flow up to the redirect, plays the browser, finishes with the code; the connected client. */
-async function connectThroughOAuth(provider: MemoryOAuthProvider, apis: string[]): Promise<Client> {
+/**
+ * Runs the SDK client's flow up to the redirect, plays the browser, finishes with the code; the connected
+ * client, pinned to the newest revision when asked (the SDK's default negotiates 2025-11-25).
+ */
+async function connectThroughOAuth(provider: MemoryOAuthProvider, apis: string[], newest = false): Promise<Client> {
   const first = new Client({ name: "oauth-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(mcpUrl(), { authProvider: provider });
   await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
@@ -66,7 +69,8 @@ async function connectThroughOAuth(provider: MemoryOAuthProvider, apis: string[]
   const answer = await authorizeInBrowser(server.url, authorizationUrl, USER, apis);
   expect(answer.get("iss")).toBe(server.url);
   await transport.finishAuth(answer);
-  const client = new Client({ name: "oauth-test", version: "1.0.0" });
+  const info = { name: "oauth-test", version: "1.0.0" };
+  const client = newest ? new Client(info, { versionNegotiation: { mode: { pin: "2026-07-28" } } }) : new Client(info);
   await client.connect(new StreamableHTTPClientTransport(mcpUrl(), { authProvider: provider }));
   return client;
 }
@@ -110,8 +114,9 @@ describe("discovery", () => {
 describe("dynamic registration (RFC 7591), then code + PKCE, tools, refresh, rotation", () => {
   test("the SDK client registers, the user allows every API, every tool is listed and tools answer", async () => {
     const provider = new MemoryOAuthProvider();
-    const client = await connectThroughOAuth(provider, ["tapemetric", "taprain", "cdp"]);
+    const client = await connectThroughOAuth(provider, ["tapemetric", "taprain", "cdp"], true);
     expect(provider.info?.client_id).toMatch(/^mg_client_/);
+    expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(CATALOG.map((e) => e.name).sort());
     const stats = await client.callTool({ name: "taprain_stats", arguments: { range: "today" } });
@@ -148,6 +153,7 @@ describe("Client ID Metadata Document, consent to one API, revocation (RFC 7009)
     const provider = new MemoryOAuthProvider(clientId);
     const client = await connectThroughOAuth(provider, ["cdp"]);
     expect(provider.info?.client_id).toBe(clientId);
+    expect(client.getNegotiatedProtocolVersion()).toBe("2025-11-25");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(CATALOG.filter((e) => e.family === "cdp").map((e) => e.name).sort());
     const refused = await client.callTool({ name: "taprain_stats", arguments: {} }).catch((e: Error) => e);
