@@ -3,6 +3,7 @@
 import type { AnyEndpoint, ComputeContext, HostServices, QueryRunner } from "./catalog/define.ts";
 import { finalizeBody } from "./catalog/families.ts";
 import { parseParams } from "./catalog/params.ts";
+import type { Announcer } from "./announce/announcements.ts";
 import type { ResultCache } from "./cache/result-cache.ts";
 import type { Clock } from "./clock.ts";
 import { Forbidden, MetrigateError } from "./errors.ts";
@@ -14,6 +15,8 @@ export interface EngineDeps {
   clock: Clock;
   cache: ResultCache;
   host?: HostServices;
+  /** Tells the other servers a workspace's data changed (unset: this server is alone). */
+  announcer?: Announcer;
 }
 
 export interface RunResult {
@@ -77,12 +80,13 @@ export class Engine {
     };
     const body = await endpoint.compute(ctx, params);
     if (key) cache.set(key, body, { workspaceId: workspace.id, version });
-    else if (!endpoint.readOnly) cache.invalidateWorkspace(workspace.id);
+    else if (!endpoint.readOnly) await this.invalidate(workspace.id);
     return answer(body, "MISS");
   }
 
-  /** Drops a workspace's cached results after its data changed. */
-  invalidate(workspaceId: string): void {
+  /** Drops a workspace's cached results after its data changed, here and (announced) on every other server. */
+  async invalidate(workspaceId: string): Promise<void> {
     this.deps.cache.invalidateWorkspace(workspaceId);
+    await this.deps.announcer?.announce({ kind: "data", workspaceId });
   }
 }

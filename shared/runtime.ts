@@ -1,18 +1,22 @@
-// Wires the core together from a Config: store, accounts, engine, cache, limits, importer.
+// Wires the core together from a Config: store, accounts, engine, cache, limits, importer, announcements.
 
-import { readFileSync } from "node:fs";
-import { Redis } from "ioredis";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Redis } from "ioredis";
+import { connectRedis, NO_ANNOUNCEMENTS, RedisAnnouncements } from "./announce/announcements.ts";
 import { Accounts } from "./auth/accounts.ts";
 import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
 import { ClientDocuments } from "./auth/client-metadata-documents.ts";
 import { OAuthServer } from "./auth/oauth.ts";
 import { OAuthStore } from "./auth/oauth-store.ts";
 import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
+import { claimSharedSecret } from "./auth/shared-secret.ts";
 import { ResultCache } from "./cache/result-cache.ts";
 import type { HostServices } from "./catalog/define.ts";
 import { clockFromEnv, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
+import type { SharedExportFiles } from "./export/clickhouse-export-files.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
@@ -23,36 +27,46 @@ export interface Runtime {
   config: Config;
   clock: Clock;
   keys: Keys;
+  /** Analytics data, and the workspaces and credentials beside it (ClickHouse: shared by every server). */
   store: Store;
-  /**
-   * Where workspaces and credentials live: the DuckDB file (METRIGATE_DB) in both modes for now; with
-   * ClickHouse the analytics data moves, the accounts stay with the server (docs/scale-out.md).
-   */
-  accountStore: Store;
   accounts: Accounts;
   cache: ResultCache;
   engine: Engine;
   importer: Importer;
   limits: RateLimits;
   loginThrottle: LoginThrottle;
-  /** The OAuth authorization server for /mcp; its tables live with the accounts. */
-  oauth: OAuthServer;
+  /**
+   * The OAuth authorization server for /mcp, its tables beside the accounts. Undefined with ClickHouse:
+   * the OAuth tables have no ClickHouse twin yet, so a server farm offers header credentials only.
+   */
+  oauth: OAuthServer | undefined;
   exports: ParquetExports;
   close(): Promise<void>;
 }
 
-export async function openStore(config: Config): Promise<Store> {
+interface OpenedStore {
+  store: Store;
+  /** Where export files are kept for every server (ClickHouse), if anywhere. */
+  sharedExports?: SharedExportFiles;
+}
+
+async function openStore(config: Config): Promise<OpenedStore> {
   if (config.storeKind === "clickhouse") {
     // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
-    const { ClickHouseStore } = await import("./store/clickhouse.ts");
-    return ClickHouseStore.open({
-      url: config.clickhouseUrl,
-      user: config.clickhouseUser,
-      password: config.clickhousePassword,
-      database: config.clickhouseDatabase,
-    });
+    const { ClickHouseStore, clickHouseOptionsOf } = await import("./store/clickhouse.ts");
+    const { ClickHouseExportFiles } = await import("./export/clickhouse-export-files.ts");
+    const store = await ClickHouseStore.open(clickHouseOptionsOf(config));
+    // No database file here, but the folder still holds this server's scratch: ingest bodies waiting for
+    // their INSERT and local copies of export files.
+    if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true, mode: 0o700 });
+    return { store, sharedExports: new ClickHouseExportFiles(store) };
   }
-  return DuckDbStore.open(config.dbPath);
+  return { store: await DuckDbStore.open(config.dbPath) };
+}
+
+/** The Redis channel of one deployment: the servers sharing one ClickHouse database. */
+function announcementChannel(config: Config): string {
+  return `metrigate:${config.clickhouseDatabase}:announcements`;
 }
 
 export async function createRuntime(
@@ -63,40 +77,66 @@ export async function createRuntime(
     sharedLimits?: boolean;
     limitPolicies?: Partial<Record<"jwt" | "api_key", LimitPolicy>>;
     loginPolicies?: Partial<typeof DEFAULT_LOGIN_POLICIES>;
+    /** Trouble that no request sees (a failed Redis announcement); default: one line on stderr. */
+    onBackgroundError?: (error: unknown) => void;
   } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
-  const store = await openStore(config);
-  const accountStore = store.dialect === "clickhouse" ? await DuckDbStore.open(config.dbPath) : store;
+  const onBackgroundError = options.onBackgroundError ?? ((e: unknown) => console.error(`metrigate: ${e instanceof Error ? e.message : String(e)}`));
+  // Operator commands serve no API traffic, so only servers join the shared (Redis) limits; on ClickHouse
+  // every process announces the changes it makes. Redis is checked first: the quicker start-up error.
+  const serving = options.sharedLimits !== false;
+  const redis: Redis | null =
+    config.redisUrl && (serving || config.storeKind === "clickhouse") ? await connectRedis(config.redisUrl) : null;
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(config);
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
+  const { store, sharedExports } = opened;
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
-  const accounts = new Accounts(accountStore, keys, clock);
+  if (store.dialect === "clickhouse") {
+    await claimSharedSecret(store, keys.fingerprint).catch(async (error: unknown) => {
+      redis?.disconnect();
+      await store.close();
+      throw error;
+    });
+  }
+  const announcements = redis && store.dialect === "clickhouse" ? new RedisAnnouncements(redis, announcementChannel(config), onBackgroundError) : null;
+  const announcer = announcements ?? NO_ANNOUNCEMENTS;
+  const accounts = new Accounts(store, keys, clock, announcer);
   const cache = new ResultCache(config.cacheTtlSeconds);
-  const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath) }, config);
-  const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices() });
+  const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath), shared: sharedExports }, config);
+  const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices(), announcer });
   const importer = new Importer({ store, accounts, engine });
-  // Operator commands serve no API traffic, so only servers join the shared (Redis) limits.
-  const limits = new RateLimits({
-    redisUrl: options.sharedLimits === false ? undefined : config.redisUrl,
-    policies: options.limitPolicies,
-  });
-  const throttleRedis = options.sharedLimits === false || !config.redisUrl ? null : new Redis(config.redisUrl, { maxRetriesPerRequest: 2 });
-  const loginThrottle = new LoginThrottle({ redis: throttleRedis, policies: options.loginPolicies });
-  const oauth = new OAuthServer({
-    store: new OAuthStore(accountStore, () => clock.now()),
-    accounts,
-    keys,
-    clock,
-    clientDocuments: new ClientDocuments({
-      allowLoopback: config.clientDocuments.allowLoopback,
-      extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
-    }),
-  });
+  const limits = new RateLimits({ redisUrl: serving ? config.redisUrl : undefined, policies: options.limitPolicies });
+  const loginThrottle = new LoginThrottle({ redis: serving ? redis : null, policies: options.loginPolicies });
+  const oauth =
+    store.dialect === "duckdb"
+      ? new OAuthServer({
+          store: new OAuthStore(store, () => clock.now()),
+          accounts,
+          keys,
+          clock,
+          clientDocuments: new ClientDocuments({
+            allowLoopback: config.clientDocuments.allowLoopback,
+            extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
+          }),
+        })
+      : undefined;
+  if (announcements && serving) {
+    await announcements.listen((announcement) => {
+      if (announcement.kind === "credentials") accounts.dropLookups();
+      else cache.invalidateWorkspace(announcement.workspaceId);
+    });
+  }
   return {
     config,
     clock,
     keys,
     store,
-    accountStore,
     accounts,
     cache,
     engine,
@@ -106,11 +146,11 @@ export async function createRuntime(
     oauth,
     exports,
     async close() {
+      announcements?.close();
       await limits.close();
-      throttleRedis?.disconnect();
+      redis?.disconnect();
       cache.close();
       await store.close();
-      if (accountStore !== store) await accountStore.close();
     },
   };
 }

@@ -179,9 +179,11 @@ describe("the operator's switch", () => {
     await client.close();
     const token = provider.saved?.access_token ?? "";
     expect((await rawMcp(token)).status).toBe(200);
-    expect(await server.runtime.oauth.revokeWorkspace("acme")).toBeGreaterThanOrEqual(1);
+    const oauth = server.runtime.oauth;
+    if (!oauth) throw new Error("a DuckDB server offers OAuth");
+    expect(await oauth.revokeWorkspace("acme")).toBeGreaterThanOrEqual(1);
     expect((await rawMcp(token)).status).toBe(401);
-    expect(await server.runtime.oauth.revokeWorkspace("acme")).toBe(0);
+    expect(await oauth.revokeWorkspace("acme")).toBe(0);
   });
 });
 

@@ -1,28 +1,49 @@
-// `metrigate copy --to clickhouse` (CONTRACT §14): a DuckDB database's data into ClickHouse, idempotently.
+// `metrigate copy --to clickhouse` (CONTRACT §14): a DuckDB database's data, workspaces and credentials into
+// ClickHouse, idempotently.
 
+import { deriveKeys, loadSecret } from "../../shared/auth/secrets.ts";
+import { claimSharedSecret } from "../../shared/auth/shared-secret.ts";
 import { configFromEnv } from "../../shared/config.ts";
-import { createRuntime } from "../../shared/runtime.ts";
-import { copyData } from "../../shared/store/copy.ts";
+import { copyAccounts, copyData } from "../../shared/store/copy.ts";
+import { DuckDbStore } from "../../shared/store/duckdb.ts";
 import { UsageError, type Command } from "../command.ts";
 
 export const copy: Command = {
   words: ["copy"],
   usage: "copy --to clickhouse",
-  summary: "Copy every workspace's data from the DuckDB file (METRIGATE_DB) into ClickHouse (CLICKHOUSE_*); safe to repeat.",
+  summary:
+    "Copy every workspace's data, users, API keys and tokens from the DuckDB file (METRIGATE_DB) into ClickHouse (CLICKHOUSE_*); safe to repeat.",
   options: { to: { type: "string" } },
   async run(ctx) {
     if (ctx.values.to !== "clickhouse") throw new UsageError("--to must be clickhouse (the only store to move up to).");
-    const runtime = await createRuntime(configFromEnv({ ...ctx.env, METRIGATE_STORE: "clickhouse" }), { sharedLimits: false });
+    const config = configFromEnv({ ...ctx.env, METRIGATE_STORE: "clickhouse" });
+    // Loaded only here, so other commands start without the ClickHouse client.
+    const { ClickHouseStore, clickHouseOptionsOf } = await import("../../shared/store/clickhouse.ts");
+    const target = await ClickHouseStore.open(clickHouseOptionsOf(config));
     try {
-      const started = Date.now();
-      const workspaces = await runtime.accountStore.query<{ id: string }>("SELECT id FROM mg_workspaces ORDER BY id");
-      const copied = await copyData(runtime.accountStore, runtime.store, workspaces.map((w) => w.id));
-      const rows = copied.reduce((sum, t) => sum + t.rows, 0);
-      const seconds = (Date.now() - started) / 1000;
-      ctx.print(`Copied ${rows} rows of ${workspaces.length} workspaces into ClickHouse in ${seconds.toFixed(1)} s.`, { workspaces: workspaces.length, rows, seconds, tables: copied });
-      return 0;
+      // The keys and tokens copied were made with this database's secret: the servers must use the same one.
+      await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath)).fingerprint);
+      const source = await DuckDbStore.open(config.dbPath);
+      try {
+        const started = Date.now();
+        const accounts = await copyAccounts(source, target);
+        const workspaces = (await source.query<{ id: string }>("SELECT id FROM mg_workspaces ORDER BY id")).map((w) => w.id);
+        const copied = await copyData(source, target, workspaces);
+        const rows = copied.reduce((sum, t) => sum + t.rows, 0);
+        const seconds = (Date.now() - started) / 1000;
+        ctx.print(`Copied ${rows} rows and the accounts of ${workspaces.length} workspaces into ClickHouse in ${seconds.toFixed(1)} s.`, {
+          workspaces: workspaces.length,
+          rows,
+          seconds,
+          accounts,
+          tables: copied,
+        });
+        return 0;
+      } finally {
+        await source.close();
+      }
     } finally {
-      await runtime.close();
+      await target.close();
     }
   },
 };

@@ -118,15 +118,14 @@ export async function evaluateQosRule(runtime: Pick<Runtime, "store" | "clock" |
       descriptions: spikes.map((s) => spikeDescription(s.pop, s.baseline, s.recent)),
     });
   });
-  if (raised.length > 0) runtime.engine.invalidate(workspaceId);
+  if (raised.length > 0) await runtime.engine.invalidate(workspaceId);
   return raised.map(alertOf).sort((a, b) => a.id - b.id);
 }
 
 /** Every workspace that is not suspended, for the server's periodic evaluation. */
-export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" | "accountStore" | "clock" | "engine">): Promise<Alert[]> {
-  const workspaces = await runtime.accountStore.query<{ id: string }>("SELECT id FROM mg_workspaces WHERE NOT suspended ORDER BY id");
+export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" | "accounts" | "clock" | "engine">): Promise<Alert[]> {
   const raised: Alert[] = [];
-  for (const { id } of workspaces) raised.push(...(await evaluateQosRule(runtime, id)));
+  for (const id of await runtime.accounts.workspaceIds(true)) raised.push(...(await evaluateQosRule(runtime, id)));
   return raised;
 }
 
@@ -135,7 +134,7 @@ export async function evaluateQosRuleEverywhere(runtime: Pick<Runtime, "store" |
  * is not overlapped. Failures go to `onError` and the schedule keeps going. Stopping waits for a run in
  * progress, so the store can be closed right after.
  */
-export function scheduleQosRule(runtime: Pick<Runtime, "store" | "accountStore" | "clock" | "engine">, onError: (error: unknown) => void): () => Promise<void> {
+export function scheduleQosRule(runtime: Pick<Runtime, "store" | "accounts" | "clock" | "engine">, onError: (error: unknown) => void): () => Promise<void> {
   let current: Promise<void> | undefined;
   const tick = () => {
     current ??= evaluateQosRuleEverywhere(runtime)

@@ -6,6 +6,8 @@ import NodeCache from "node-cache";
 import type { Clock } from "../clock.ts";
 import { Forbidden, InvalidInput, NotFound, Unauthorized } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import { NO_ANNOUNCEMENTS, type Announcer } from "../announce/announcements.ts";
+import { ACCOUNT_SQL } from "./account-sql.ts";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { constantTimeEqual, decrypt, encrypt, hmacHex, type Keys } from "./secrets.ts";
 
@@ -42,8 +44,9 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 const WORKSPACE_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 /**
  * Every request looks up its credential and workspace; the rows found are reused for this long. Every
- * change to them goes through this class (the database has one writing process), which drops them at
- * once, so a regenerated key, a revoked token or a suspension takes effect on the next request.
+ * change to them goes through this class, which drops them at once and announces the change to the other
+ * servers (they drop theirs), so a regenerated key, a revoked token or a suspension takes effect on the
+ * next request to any server.
  */
 const LOOKUP_TTL_SECONDS = 60;
 
@@ -79,7 +82,24 @@ export class Accounts {
     private readonly store: Store,
     private readonly keys: Keys,
     private readonly clock: Clock,
+    private readonly announcer: Announcer = NO_ANNOUNCEMENTS,
   ) {}
+
+  /** This engine's text of one account statement. */
+  private sql(statement: keyof typeof ACCOUNT_SQL): string {
+    return ACCOUNT_SQL[statement][this.store.dialect];
+  }
+
+  /** Forgets every credential and workspace row found before (another server changed one). */
+  dropLookups(): void {
+    this.lookups.flushAll();
+  }
+
+  /** After a change to credentials or workspaces: drop the rows found here, and tell every other server. */
+  private async credentialsChanged(): Promise<void> {
+    this.dropLookups();
+    await this.announcer.announce({ kind: "credentials" });
+  }
 
   /** A row found before (within the TTL) or loaded now; nothing is kept for a miss. */
   private async lookup<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -105,7 +125,7 @@ export class Accounts {
     if (await this.findWorkspace(id)) throw new InvalidInput(`Workspace "${id}" already exists.`);
     const name = options.name ?? id;
     await this.store.exec(
-      "INSERT INTO mg_workspaces (id, name, plan, suspended, created_at) VALUES ($id, $name, $plan, false, $now::TIMESTAMP)",
+      this.sql("insertWorkspace"),
       { id, name, plan, now: this.nowIso() },
     );
     return { id, name, plan, suspended: false };
@@ -113,9 +133,15 @@ export class Accounts {
 
   async findWorkspace(id: string): Promise<Workspace | undefined> {
     return this.lookup(`workspace:${id}`, async () => {
-      const rows = await this.store.query<Workspace>("SELECT id, name, plan, suspended FROM mg_workspaces WHERE id = $id", { id });
+      const rows = await this.store.query<Workspace>(this.sql("findWorkspace"), { id });
       return rows[0];
     });
+  }
+
+  /** Every workspace's id in order; `activeOnly` leaves out the suspended ones. */
+  async workspaceIds(activeOnly: boolean): Promise<string[]> {
+    const rows = await this.store.query<{ id: string }>(this.sql("workspaceIds"), { activeOnly });
+    return rows.map((row) => row.id);
   }
 
   async requireWorkspace(id: string): Promise<Workspace> {
@@ -126,9 +152,9 @@ export class Accounts {
 
   async setSuspended(id: string, suspended: boolean): Promise<Workspace> {
     await this.requireWorkspace(id);
-    await this.store.exec("UPDATE mg_workspaces SET suspended = $suspended WHERE id = $id", { id, suspended });
+    await this.store.exec(this.sql("setSuspended"), { id, suspended });
     if (suspended) await this.endSessions(id);
-    this.lookups.flushAll();
+    await this.credentialsChanged();
     return this.requireWorkspace(id);
   }
 
@@ -137,10 +163,10 @@ export class Accounts {
     const normalized = email.trim().toLowerCase();
     if (!/^[^\s@]+@[^\s@]+$/.test(normalized)) throw new InvalidInput(`"${email}" is not an email address.`);
     if (password.length < 8) throw new InvalidInput("The password must be at least 8 characters long.");
-    const existing = await this.store.query("SELECT 1 FROM mg_users WHERE email = $email", { email: normalized });
+    const existing = await this.store.query(this.sql("userExists"), { email: normalized });
     if (existing.length > 0) throw new InvalidInput(`A user with the email ${normalized} already exists.`);
     await this.store.exec(
-      "INSERT INTO mg_users (workspace_id, email, password_hash, created_at) VALUES ($ws, $email, $hash, $now::TIMESTAMP)",
+      this.sql("insertUser"),
       { ws: workspaceId, email: normalized, hash: await hashPassword(password), now: this.nowIso() },
     );
     return { email: normalized };
@@ -152,7 +178,7 @@ export class Accounts {
     if (typeof email !== "string" || typeof password !== "string") throw failure;
     const normalized = email.trim().toLowerCase();
     const rows = await this.store.query<{ workspace_id: string; password_hash: string }>(
-      "SELECT workspace_id, password_hash FROM mg_users WHERE email = $email",
+      this.sql("userByEmail"),
       { email: normalized },
     );
     const user = rows[0];
@@ -191,8 +217,7 @@ export class Accounts {
       .setExpirationTime(issuedAt + lifetimeSeconds)
       .sign(this.keys.jwt);
     await this.store.exec(
-      `INSERT INTO mg_tokens (jti, workspace_id, subject, kind, issued_at, expires_at)
-       VALUES ($jti, $ws, $subject, $kind, to_timestamp($iat)::TIMESTAMP, $exp::TIMESTAMP)`,
+      this.sql("insertToken"),
       { jti, ws: workspaceId, subject, kind, iat: issuedAt, exp: expiresAt.toISOString() },
     );
     return { token, jti, expiresAt };
@@ -200,22 +225,21 @@ export class Accounts {
 
   /** Revokes a token; with `workspaceId`, only a token of that workspace (another's reads as unknown). */
   async revokeToken(jti: string, workspaceId?: string): Promise<void> {
-    const rows = await this.store.query<{ workspace_id: string }>("SELECT workspace_id FROM mg_tokens WHERE jti = $jti", { jti });
+    const rows = await this.store.query<{ workspace_id: string }>(this.sql("tokenWorkspace"), { jti });
     if (rows.length === 0 || (workspaceId !== undefined && rows[0].workspace_id !== workspaceId)) {
       throw new NotFound(`No token with jti ${jti}.`);
     }
-    await this.store.exec("UPDATE mg_tokens SET revoked_at = $now::TIMESTAMP WHERE jti = $jti", {
+    await this.store.exec(this.sql("revokeToken"), {
       jti,
       now: this.nowIso(),
     });
-    this.lookups.flushAll();
+    await this.credentialsChanged();
   }
 
   /** The workspace's service-account tokens, newest first (the tokens themselves are never stored). */
   async listServiceTokens(workspaceId: string): Promise<ServiceTokenInfo[]> {
     const rows = await this.store.query<{ jti: string; subject: string; issued_at: string; expires_at: string; revoked_at: string | null }>(
-      `SELECT jti, subject, issued_at, expires_at, revoked_at FROM mg_tokens
-       WHERE workspace_id = $ws AND kind = 'service' ORDER BY issued_at DESC, jti`,
+      this.sql("serviceTokens"),
       { ws: workspaceId },
     );
     return rows.map((row) => ({
@@ -245,7 +269,7 @@ export class Accounts {
     const jti = String(payload.jti);
     const record = await this.lookup(`token:${jti}`, async () => {
       const rows = await this.store.query<TokenRecord>(
-        "SELECT workspace_id, revoked_at IS NOT NULL AS revoked FROM mg_tokens WHERE jti = $jti",
+        this.sql("tokenRecord"),
         { jti },
       );
       return rows[0];
@@ -266,8 +290,7 @@ export class Accounts {
     if (!SCOPES.includes(scope)) throw new InvalidInput(`Scope must be one of ${SCOPES.join(", ")}.`);
     const key = API_KEY_PREFIX + randomBytes(24).toString("base64url");
     await this.store.exec(
-      `INSERT INTO mg_api_keys (digest, workspace_id, scope, encrypted, prefix, created_at, shown)
-       VALUES ($digest, $ws, $scope, $encrypted, $prefix, $now::TIMESTAMP, $shown)`,
+      this.sql("insertApiKey"),
       {
         digest: hmacHex(this.keys.digest, key),
         ws: workspaceId,
@@ -287,7 +310,7 @@ export class Accounts {
     const digest = hmacHex(this.keys.digest, key);
     const record = await this.lookup(`key:${digest}`, async () => {
       const rows = await this.store.query<KeyRecord>(
-        "SELECT digest, workspace_id, scope FROM mg_api_keys WHERE digest = $digest AND revoked_at IS NULL",
+        this.sql("keyRecord"),
         { digest },
       );
       return rows[0];
@@ -310,9 +333,7 @@ export class Accounts {
     const shown = await this.shownKey(workspaceId);
     if (shown) return shown;
     await this.store.exec(
-      `UPDATE mg_api_keys SET shown = true WHERE digest = (
-         SELECT digest FROM mg_api_keys WHERE workspace_id = $ws AND scope = 'read' AND revoked_at IS NULL
-         ORDER BY created_at DESC, digest LIMIT 1)`,
+      this.sql("markNewestKeyShown"),
       { ws: workspaceId },
     );
     return (await this.shownKey(workspaceId)) ?? this.createApiKey(workspaceId, "read", { shown: true });
@@ -320,7 +341,7 @@ export class Accounts {
 
   private async shownKey(workspaceId: string): Promise<string | undefined> {
     const rows = await this.store.query<{ encrypted: string }>(
-      "SELECT encrypted FROM mg_api_keys WHERE workspace_id = $ws AND shown AND revoked_at IS NULL LIMIT 1",
+      this.sql("shownKey"),
       { ws: workspaceId },
     );
     return rows[0] ? decrypt(this.keys.encryption, rows[0].encrypted) : undefined;
@@ -333,11 +354,11 @@ export class Accounts {
   async regenerateApiKey(workspaceId: string, keepSession?: string): Promise<string> {
     await this.currentApiKey(workspaceId);
     await this.store.exec(
-      "UPDATE mg_api_keys SET revoked_at = $now::TIMESTAMP, shown = false WHERE workspace_id = $ws AND shown AND revoked_at IS NULL",
+      this.sql("revokeShownKey"),
       { ws: workspaceId, now: this.nowIso() },
     );
     await this.endSessions(workspaceId, keepSession);
-    this.lookups.flushAll();
+    await this.credentialsChanged();
     return this.createApiKey(workspaceId, "read", { shown: true });
   }
 
@@ -345,10 +366,9 @@ export class Accounts {
   async startSession(workspaceId: string, email: string): Promise<{ value: string; expiresAt: Date }> {
     const value = SESSION_PREFIX + randomBytes(32).toString("base64url");
     const expiresAt = new Date(this.clock.now().getTime() + SESSION_SECONDS * 1000);
-    await this.store.exec("DELETE FROM mg_sessions WHERE expires_at <= $now::TIMESTAMP", { now: this.nowIso() });
+    await this.store.exec(this.sql("endExpiredSessions"), { now: this.nowIso() });
     await this.store.exec(
-      `INSERT INTO mg_sessions (digest, workspace_id, email, created_at, expires_at)
-       VALUES ($digest, $ws, $email, $now::TIMESTAMP, $expires::TIMESTAMP)`,
+      this.sql("insertSession"),
       { digest: hmacHex(this.keys.digest, value), ws: workspaceId, email, now: this.nowIso(), expires: expiresAt.toISOString() },
     );
     return { value, expiresAt };
@@ -358,19 +378,19 @@ export class Accounts {
   async findSession(value: string): Promise<{ workspaceId: string; email: string } | undefined> {
     if (!value.startsWith(SESSION_PREFIX) || value.length > 200) return undefined;
     const rows = await this.store.query<{ workspace_id: string; email: string }>(
-      "SELECT workspace_id, email FROM mg_sessions WHERE digest = $digest AND expires_at > $now::TIMESTAMP",
+      this.sql("findSession"),
       { digest: hmacHex(this.keys.digest, value), now: this.nowIso() },
     );
     return rows[0] ? { workspaceId: rows[0].workspace_id, email: rows[0].email } : undefined;
   }
 
   async endSession(value: string): Promise<void> {
-    await this.store.exec("DELETE FROM mg_sessions WHERE digest = $digest", { digest: hmacHex(this.keys.digest, value) });
+    await this.store.exec(this.sql("endSession"), { digest: hmacHex(this.keys.digest, value) });
   }
 
   /** Ends every session of a workspace but `keep` (its key was regenerated, or it was suspended). */
   async endSessions(workspaceId: string, keep?: string): Promise<void> {
-    await this.store.exec("DELETE FROM mg_sessions WHERE workspace_id = $ws AND digest <> $keep", {
+    await this.store.exec(this.sql("endWorkspaceSessions"), {
       ws: workspaceId,
       keep: keep ? hmacHex(this.keys.digest, keep) : "",
     });

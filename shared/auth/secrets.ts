@@ -12,6 +12,8 @@ export interface Keys {
   urls: Buffer;
   /** Signs OAuth access tokens for /mcp: a key of their own, so they are never valid API JWTs. */
   oauthAccess: Uint8Array;
+  /** Names the secret without revealing it: servers sharing one ClickHouse database compare it (shared-secret.ts). */
+  fingerprint: string;
 }
 
 function derive(secret: string, purpose: string): Buffer {
@@ -25,6 +27,7 @@ export function deriveKeys(secret: string): Keys {
     encryption: derive(secret, "api-key-encryption"),
     urls: derive(secret, "signed-urls"),
     oauthAccess: new Uint8Array(derive(secret, "oauth-access-token")),
+    fingerprint: derive(secret, "fingerprint").toString("hex"),
   };
 }
 

@@ -1,5 +1,6 @@
 // Parquet exports (CONTRACT §9.7): query rows written by the store's engine to a file beside the database, handed
-// out through signed links that expire after an hour, and opened again only through such a link.
+// out through signed links that expire after an hour, and opened again only through such a link. With
+// ClickHouse the file is also kept in the engine, so any server of the deployment serves the link.
 
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync } from "node:fs";
@@ -11,6 +12,7 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { InvalidInput, MetrigateError, NotFound } from "../errors.ts";
 import { WORKSPACE_PARAMETER, type SqlParams, type Store } from "../store/store.ts";
+import type { SharedExportFiles } from "./clickhouse-export-files.ts";
 import { signedPath, verifyLink } from "./signed-url.ts";
 
 export const LINK_SECONDS = 3600;
@@ -51,7 +53,7 @@ export class ParquetExports {
   private readonly pinnedOrigin: boolean;
 
   constructor(
-    private readonly deps: { store: Store; key: Buffer; clock: Clock; dir: string },
+    private readonly deps: { store: Store; key: Buffer; clock: Clock; dir: string; shared?: SharedExportFiles },
     config: Pick<Config, "host" | "port" | "publicUrl">,
   ) {
     const configured = publicOrigin(config.publicUrl);
@@ -79,22 +81,22 @@ export class ParquetExports {
     const file = `${randomBytes(16).toString("hex")}.parquet`;
     const rows = await store.copyToParquet(sql, { ...params, ws: workspaceId }, join(folder, file));
     const expires = Math.floor(clock.now().getTime() / 1000) + LINK_SECONDS;
-    return {
-      url: this.origin + signedPath(key, { workspace: workspaceId, file, expires }),
-      expiresAt: new Date(expires * 1000).toISOString(),
-      rows,
-    };
+    const expiresAt = new Date(expires * 1000).toISOString();
+    await this.deps.shared?.put(workspaceId, file, join(folder, file), expiresAt);
+    return { url: this.origin + signedPath(key, { workspace: workspaceId, file, expires }), expiresAt, rows };
   }
 
   /** The file a signed link opens: Forbidden when tampered with or expired, NotFound when already removed. */
   async open(presented: { workspace: string; file: string; expires: unknown; sig: unknown }): Promise<{ path: string; size: number }> {
     const link = verifyLink(this.deps.key, this.deps.clock.now().getTime(), presented);
-    const path = join(this.deps.dir, link.workspace, link.file);
-    try {
-      return { path, size: (await stat(path)).size };
-    } catch {
-      throw new NotFound("This export file no longer exists; request a new export.");
-    }
+    const folder = join(this.deps.dir, link.workspace);
+    const path = join(folder, link.file);
+    const local = await stat(path).catch(() => undefined);
+    if (local) return { path, size: local.size };
+    // Made by another server: fetched once from the shared copy, then served from here.
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    if (this.deps.shared && (await this.deps.shared.fetch(link.workspace, link.file, path))) return { path, size: (await stat(path)).size };
+    throw new NotFound("This export file no longer exists; request a new export.");
   }
 }
 

@@ -58,7 +58,7 @@ export class Importer {
 
   private async store(table: TableSpec, workspaceId: string, rows: Rows | AsyncIterable<Rows>): Promise<number> {
     const stored = await this.deps.store.load({ table, workspaceId, rows });
-    this.deps.engine.invalidate(workspaceId);
+    await this.deps.engine.invalidate(workspaceId);
     return stored;
   }
 
@@ -78,7 +78,7 @@ export class Importer {
       const onFraction = onProgress && ((fraction: number) => onProgress({ fraction }));
       const stored = await this.deps.store.loadFile({ table, workspaceId, file, format: kind.format, onProgress: onFraction });
       if (stored !== undefined) {
-        this.deps.engine.invalidate(workspaceId);
+        await this.deps.engine.invalidate(workspaceId);
         onProgress?.({ fraction: 1, rows: stored });
         return stored;
       }

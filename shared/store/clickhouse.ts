@@ -4,8 +4,10 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client";
+import type { Config } from "../config.ts";
 import { InvalidInput, MetrigateError, Unavailable } from "../errors.ts";
 import type { Cell, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
+import { CLICKHOUSE_ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 
 export interface ClickHouseOptions {
@@ -15,6 +17,11 @@ export interface ClickHouseOptions {
   database: string;
   /** How long one statement may take before the request gets a 503 (never a hang). */
   requestTimeoutMs?: number;
+}
+
+/** The CLICKHOUSE_* settings of a Config, as the store takes them. */
+export function clickHouseOptionsOf(config: Pick<Config, "clickhouseUrl" | "clickhouseUser" | "clickhousePassword" | "clickhouseDatabase">): ClickHouseOptions {
+  return { url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.clickhouseDatabase };
 }
 
 /**
@@ -35,11 +42,18 @@ export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
   mutations_sync: "2",
 };
 
-/** The schema version this code writes; `migrate` brings older databases up to it, never drops them. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The schema version this code writes; `migrate` brings older databases up to it, never drops them. A
+ * database already at this version gets no DDL on start, so a new table needs a new version (with an
+ * empty migration: `CREATE TABLE IF NOT EXISTS` makes it).
+ */
+export const SCHEMA_VERSION = 2;
 
-/** Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema. */
-const MIGRATIONS: readonly (readonly string[])[] = [[]];
+/**
+ * Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema;
+ * version 2 added the account, settings and export-file tables (created by `CREATE … IF NOT EXISTS`).
+ */
+const MIGRATIONS: readonly (readonly string[])[] = [[], []];
 
 const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   string: "String",
@@ -89,12 +103,6 @@ export function clickHouseTableDdl(table: TableSpec): string {
   return `CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(", ")})
     ENGINE = ${engine} ${partition} ORDER BY (workspace_id, ${key.join(", ")})`;
 }
-
-/** Tenants and credentials, replaced by key like the data tables (a change is a newer row). */
-export const CLICKHOUSE_ACCOUNT_DDL: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS mg_schema_version (version UInt32, applied_at DateTime64(3, 'UTC'))
-     ENGINE = MergeTree ORDER BY version`,
-];
 
 const ISO_INSTANT = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)Z$/;
 
@@ -184,14 +192,24 @@ export class ClickHouseStore implements Store {
 
   /** Creates missing tables, then applies the migrations after the recorded version (none are dropped). */
   private async migrate(): Promise<void> {
+    // A current schema needs no statements: every CLI command and server start would otherwise send
+    // one CREATE per table.
+    const current = await this.recordedVersion();
+    if (current >= SCHEMA_VERSION) return;
     for (const ddl of CLICKHOUSE_ACCOUNT_DDL) await this.client.command({ query: ddl });
     for (const table of TABLES) await this.client.command({ query: clickHouseTableDdl(table) });
-    const [row] = await this.query<{ version: number }>("SELECT max(version) AS version FROM mg_schema_version");
-    const current = row?.version ?? 0;
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       for (const statement of MIGRATIONS[version - 1]) await this.client.command({ query: statement });
       await this.exec("INSERT INTO mg_schema_version (version, applied_at) VALUES ({version:UInt32}, now64(3))", { version });
     }
+  }
+
+  /** The schema version recorded in the database; 0 for a database Metrigate has not used yet. */
+  private async recordedVersion(): Promise<number> {
+    const [table] = await this.query<{ result: number }>("EXISTS TABLE mg_schema_version");
+    if (!table?.result) return 0;
+    const [row] = await this.query<{ version: number }>("SELECT max(version) AS version FROM mg_schema_version");
+    return row?.version ?? 0;
   }
 
   /** Engine trouble becomes a 503 in the family's shape; an error the engine answered stays a 500. */
@@ -272,6 +290,13 @@ export class ClickHouseStore implements Store {
       });
       if (values.length > 0) await this.client.insert({ table: table.name, values, format: "JSONEachRow" });
       return rows.length;
+    });
+  }
+
+  /** Plain rows into a table that is not a data table (accounts, export files), in one INSERT in the body. */
+  insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
+    return this.guarded(async () => {
+      if (rows.length > 0) await this.client.insert({ table, values: [...rows], format: "JSONEachRow" });
     });
   }
 

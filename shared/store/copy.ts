@@ -1,7 +1,10 @@
 // Moving up (CONTRACT §14): every data row of a DuckDB database copied into another store, table by table,
-// in import order, through the target's own all-or-nothing `load` — so a second copy replaces, never doubles.
+// in import order, through the target's own all-or-nothing `load` — so a second copy replaces, never doubles;
+// and its workspaces and credentials into ClickHouse's account tables, replaced by key the same way.
 
 import { InvalidInput } from "../errors.ts";
+import { ACCOUNT_COLUMNS } from "./accounts-ddl.ts";
+import type { ClickHouseStore } from "./clickhouse.ts";
 import type { Cell, Store } from "./store.ts";
 import { TABLES, type ColumnSpec, type TableSpec } from "./tables.ts";
 
@@ -55,6 +58,36 @@ export async function copyData(from: Store, to: Store, workspaceIds: readonly st
   const copied: CopiedTable[] = [];
   for (const workspace of workspaceIds) {
     for (const table of TABLES) copied.push({ workspace, table: table.name, rows: await copyTable(from, to, table, workspace) });
+  }
+  return copied;
+}
+
+/**
+ * Sessions are not copied: a console sign-in lasts hours, and one ended on DuckDB after a first copy
+ * would live on in ClickHouse. Users sign in again on the new servers.
+ */
+const COPIED_ACCOUNT_TABLES = ["mg_workspaces", "mg_users", "mg_api_keys", "mg_tokens"] as const;
+
+/**
+ * Copies workspaces, users, API keys (digests and encrypted copies as stored) and tokens. The rows get
+ * version 0: a second copy replaces the first (the last row of equal version wins), and a change made on
+ * ClickHouse since (a revoked token, a regenerated key) keeps winning. Returns rows copied per table.
+ */
+export async function copyAccounts(from: Store, to: Pick<ClickHouseStore, "insertRows">): Promise<Record<string, number>> {
+  if (from.dialect !== "duckdb") throw new InvalidInput("The copy reads a DuckDB database (METRIGATE_DB).");
+  const copied: Record<string, number> = {};
+  for (const table of COPIED_ACCOUNT_TABLES) {
+    const columns = ACCOUNT_COLUMNS[table];
+    copied[table] = 0;
+    for (let offset = 0; ; offset += CHUNK_ROWS) {
+      const rows = await from.query<Record<string, unknown>>(
+        `SELECT ${columns.join(", ")} FROM ${table} ORDER BY ${columns[0]} LIMIT ${CHUNK_ROWS} OFFSET $offset`,
+        { offset },
+      );
+      await to.insertRows(table, rows.map((row) => ({ ...row, mg_version: 0 })));
+      copied[table] += rows.length;
+      if (rows.length < CHUNK_ROWS) break;
+    }
   }
   return copied;
 }

@@ -1,56 +1,25 @@
-// Moving up as an operator does it, with real processes: a DuckDB workspace copied into ClickHouse
-// (twice: nothing doubles), `metrigate serve` on ClickHouse answering as before with the same API key,
-// one-line start-up errors, and 503s in the family's shape while the engine is down, then recovery.
+// Moving up as an operator does it, with real processes: a DuckDB workspace and its credentials copied
+// into ClickHouse (twice: nothing doubles), `metrigate serve` on ClickHouse — without the DuckDB file —
+// answering as before with the same API key and JWT, one-line start-up errors, and 503s in the family's
+// shape while the engine is down, then recovery.
 
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startClickHouseHttp, type ClickHouseHttp } from "../support/clickhouse-http.ts";
+import { cli, serve, stopStartedServers } from "../support/processes.ts";
 
-const run = promisify(execFile);
 let dir: string;
 let engine: ClickHouseHttp;
 let baseEnv: NodeJS.ProcessEnv;
 let clickhouseEnv: NodeJS.ProcessEnv;
 let apiKey: string;
-const servers: ChildProcess[] = [];
+let token: string;
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-/** Starts `metrigate serve` on port 0 and resolves with its URL once it listens. */
-function serve(env: NodeJS.ProcessEnv): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["bin/metrigate.mjs", "serve", "--port", "0", "--json"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  servers.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /"url":\s*"(http:\/\/[^"]+)"/.exec(output) ?? /listening on (http:\/\/\S+)/.exec(output);
-      if (match) {
-        resolve({
-          url: match[1],
-          stop: () =>
-            new Promise<void>((done) => {
-              child.once("exit", () => done());
-              child.kill("SIGTERM");
-            }),
-        });
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.once("exit", (code) => reject(new Error(`serve exited with ${String(code)}: ${output}`)));
-  });
+async function overview(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${url}/v1/analytics/overview?range=7d`, { headers: { Authorization: `Bearer ${token}` } });
+  return { status: res.status, body: await res.text() };
 }
 
 async function stats(url: string): Promise<{ status: number; body: string }> {
@@ -83,6 +52,9 @@ beforeAll(async () => {
   apiKey = (await cli(baseEnv, "key", "create", "--workspace", "acme", "--json")).stdout;
   apiKey = /mg_live_[A-Za-z0-9_-]+/.exec(apiKey)?.[0] ?? "";
   expect(apiKey).toMatch(/^mg_live_/);
+  token = (await cli(baseEnv, "token", "create", "--workspace", "acme", "--service-account", "etl")).stdout;
+  token = /eyJ[\w-]+\.[\w-]+\.[\w-]+/.exec(token)?.[0] ?? "";
+  expect(token).toMatch(/^eyJ/);
   const file = join(dir, "clicks.ndjson");
   writeFileSync(
     file,
@@ -99,7 +71,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const child of servers) if (child.exitCode === null) child.kill("SIGTERM");
+  stopStartedServers();
   await engine?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -117,18 +89,33 @@ describe("moving up to ClickHouse", () => {
   test("copy twice, then the same key gets the same answer from a ClickHouse-backed server; 503 while the engine is down", async () => {
     const before = await serve(baseEnv);
     const onDuckDb = await stats(before.url);
+    const overviewOnDuckDb = await overview(before.url);
     await before.stop();
+    expect(overviewOnDuckDb.status).toBe(200);
     expect(onDuckDb.status).toBe(200);
     expect(JSON.parse(onDuckDb.body).data.summary.clicks).toBe(3);
 
     for (let i = 0; i < 2; i++) {
       const copied = await cli(clickhouseEnv, "copy", "--to", "clickhouse", "--json");
       expect(copied.code, copied.stderr).toBe(0);
-      expect(JSON.parse(copied.stdout)).toMatchObject({ workspaces: 1, rows: 4 });
+      expect(JSON.parse(copied.stdout)).toMatchObject({
+        workspaces: 1,
+        rows: 4,
+        accounts: { mg_workspaces: 1, mg_users: 0, mg_api_keys: 1, mg_tokens: 1 },
+      });
     }
 
-    const server = await serve(clickhouseEnv);
+    // The server has no DuckDB file: its accounts are the ones copied into ClickHouse. It needs the secret
+    // they were made with (here the one generated beside the DuckDB file); another one is refused.
+    const secret = readFileSync(join(dir, "metrigate.duckdb.secret"), "utf8").trim();
+    const serverEnv = { ...clickhouseEnv, METRIGATE_DB: join(dir, "server", "none.duckdb"), METRIGATE_SECRET: secret };
+    const refused = await cli({ ...serverEnv, METRIGATE_SECRET: "not-the-same-secret" }, "serve", "--port", "0");
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(/METRIGATE_SECRET: this server's secret differs/);
+    const server = await serve(serverEnv);
     expect(await stats(server.url)).toEqual(onDuckDb);
+    expect(await overview(server.url)).toEqual(overviewOnDuckDb);
 
     await engine.stop();
     const down = await stats(server.url);

@@ -34,7 +34,7 @@ describe("ClickHouseStore", () => {
     const again = await ClickHouseStore.open(options());
     await again.close();
     const versions = await store.query<{ version: number }>("SELECT version FROM mg_schema_version ORDER BY version");
-    expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
+    expect(versions).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
     const engines = await store.query<{ name: string; engine: string }>(
       "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name IN ('tm_sessions', 'cdp_sync_logs') ORDER BY name",
     );
@@ -42,6 +42,25 @@ describe("ClickHouseStore", () => {
       { name: "cdp_sync_logs", engine: "MergeTree" },
       { name: "tm_sessions", engine: "ReplacingMergeTree" },
     ]);
+  });
+
+  test("a version-1 database (data tables only) gains the account tables and keeps its rows", async () => {
+    await engine.command("CREATE DATABASE IF NOT EXISTS old_schema");
+    await engine.command("CREATE TABLE old_schema.mg_schema_version (version UInt32, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY version");
+    await engine.command("INSERT INTO old_schema.mg_schema_version VALUES (1, now64(3))");
+    await engine.command(
+      "CREATE TABLE old_schema.tm_content (workspace_id String, content_id String, title String, content_type String, mg_version UInt128) ENGINE = ReplacingMergeTree(mg_version) ORDER BY (workspace_id, content_id)",
+    );
+    await engine.command("INSERT INTO old_schema.tm_content VALUES ('w1', 'c1', 'Pilot', 'episode', 1)");
+    const upgraded = await ClickHouseStore.open({ ...options(), database: "old_schema" });
+    try {
+      expect(await upgraded.query("SELECT version FROM mg_schema_version ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(await upgraded.query("SELECT title FROM tm_content FINAL")).toEqual([{ title: "Pilot" }]);
+      const tables = await upgraded.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'mg_%' ORDER BY name");
+      expect(tables.map((t) => t.name)).toEqual(["mg_api_keys", "mg_export_files", "mg_schema_version", "mg_sessions", "mg_settings", "mg_tokens", "mg_users", "mg_workspaces"]);
+    } finally {
+      await upgraded.close();
+    }
   });
 
   test("a re-import replaces rows by id; memberships keep the greatest updated_at", async () => {
