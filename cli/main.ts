@@ -2,25 +2,26 @@
 
 import { parseArgs } from "node:util";
 import { isMetrigateError } from "../shared/errors.ts";
-import { COMMANDS } from "./commands/index.ts";
-import { UsageError, type Command, type CommandContext } from "./command.ts";
+import { COMMANDS, type CommandEntry } from "./commands/index.ts";
+import { UsageError, type CommandContext } from "./command.ts";
 
-function help(): string {
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(72)} ${c.summary}`);
+async function help(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((c) => c.load()));
+  const lines = commands.map((c) => `  ${c.usage.padEnd(72)} ${c.summary}`);
   return ["Usage: metrigate <command> [options] [--json]", "", "Commands:", ...lines].join("\n");
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   const sorted = [...COMMANDS].sort((a, b) => b.words.length - a.words.length);
-  for (const command of sorted) {
-    if (command.words.every((w, i) => argv[i] === w)) return { command, rest: argv.slice(command.words.length) };
+  for (const entry of sorted) {
+    if (entry.words.every((w, i) => argv[i] === w)) return { entry, rest: argv.slice(entry.words.length) };
   }
   return undefined;
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
-    console.log(help());
+    console.log(await help());
     return 0;
   }
   const found = findCommand(argv);
@@ -31,7 +32,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return code;
   };
   if (!found) return fail(`unknown command "${argv.join(" ")}". Run metrigate --help for the list.`, 2);
-  const { command, rest } = found;
+  const { entry, rest } = found;
+  const command = await entry.load();
   try {
     const { values, positionals } = parseArgs({
       args: rest,

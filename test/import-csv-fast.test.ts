@@ -46,6 +46,8 @@ describe("CSV fast path", () => {
       'v2,,2026-03-18 10:05,GB,"Offer, with comma",Google,0',
       "v3,c3,2026-03-18T10:05:07.25Z,,Offer A,Meta,3",
       "v1,c9,2026-03-18T11:00:00.123z,FR,Offer B,Bing,7.125",
+      "v4,c4,2026-03-18T12:30Z,in,Offer C,,1",
+      "v5,c5,2026-03-18T23:59:59Z,DE,Offer C,,2",
     ].join("\n"),
     tm_sessions: [
       "session_id,user_id,content_id,device,region,pop,started_at,ended_at,watch_seconds,completed",

@@ -92,6 +92,19 @@ describe("valid files go through the engine's reader, every format", () => {
   }
 });
 
+test("a large file that repeats every id: the engine stores the last row of each", async () => {
+  const half = ROWS / 2;
+  const rows = Array.from({ length: ROWS }, (_, i) => ({ ...click(i % half), offer: i < half ? "Older" : "Newer" }));
+  const file = write("repeated.ndjson", rows);
+  const store = await DuckDbStore.open(":memory:");
+  try {
+    expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "w", file, format: "ndjson" })).toBe(ROWS);
+    expect(await store.query("SELECT offer, count(*) AS n FROM tr_clicks GROUP BY offer")).toEqual([{ offer: "Newer", n: half }]);
+  } finally {
+    await store.close();
+  }
+}, 120_000);
+
 test("an import killed with SIGKILL midway leaves the table as it was", async () => {
   const db = join(dir, "killed.duckdb");
   const before = await createRuntime(configFromEnv({ METRIGATE_DB: db }));

@@ -1,8 +1,7 @@
 // Operator commands for data: deterministic demo data and file imports (CONTRACT §3, §8).
 
-import { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } from "../../shared/seed/demo.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
-import { withRuntime } from "../open.ts";
+import { withImporter, withRuntime } from "../open.ts";
 import { progressBar } from "../progress.ts";
 
 export const seed: Command = {
@@ -12,6 +11,8 @@ export const seed: Command = {
   options: { workspace: { type: "string" }, scale: { type: "string" } },
   run: (ctx) =>
     withRuntime(ctx.env, async (runtime) => {
+      // The seed's generators are loaded only for this command, not for an import.
+      const { DEFAULT_SCALE, DEMO_WORKSPACE, seedWorkspace } = await import("../../shared/seed/demo.ts");
       const workspaceId = typeof ctx.values.workspace === "string" ? ctx.values.workspace : DEMO_WORKSPACE;
       const scale = ctx.values.scale === undefined ? DEFAULT_SCALE : Number(ctx.values.scale);
       if (!Number.isInteger(scale) || scale < 1 || scale > 100_000_000) throw new UsageError("--scale must be a whole number from 1 to 100000000.");
@@ -35,7 +36,7 @@ export const importFile: Command = {
   positionals: 2,
   options: { workspace: { type: "string" } },
   run: (ctx) =>
-    withRuntime(ctx.env, async ({ importer }) => {
+    withImporter(ctx.env, async (importer) => {
       const workspace = requireString(ctx.values, "workspace");
       const [table, file] = ctx.positionals;
       const bar = progressBar(ctx);

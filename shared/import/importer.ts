@@ -46,7 +46,8 @@ async function* countedRows(blocks: AsyncIterable<Rows>, onRows: (rows: number) 
 
 export class Importer {
   constructor(
-    private readonly deps: { store: Store; accounts: Accounts; engine: Engine },
+    /** `engine`: whose cached answers an import makes stale (a process with no cache passes a no-op). */
+    private readonly deps: { store: Store; accounts: Pick<Accounts, "requireWorkspace">; engine: Pick<Engine, "invalidate"> },
   ) {}
 
   /** Validates every row first; stores them in one transaction; returns the number of rows stored. */

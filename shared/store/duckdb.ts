@@ -11,6 +11,7 @@ import {
   DuckDBInstance,
   DuckDBTimestampValue,
   type DuckDBAppender,
+  type DuckDBMaterializedResult,
   type DuckDBValue,
 } from "@duckdb/node-api";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
@@ -50,9 +51,9 @@ function internSql(table: TableSpec): string[] {
      SELECT workspace_id, ${column},
             coalesce((SELECT max(d.${key}) FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id), 0)
               + row_number() OVER (PARTITION BY workspace_id ORDER BY ${column})
-     FROM (SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s
-           WHERE ${scope} AND s.${key} IS NULL
-             AND NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = s.workspace_id AND d.${column} = s.${column})) n`,
+     FROM (SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s WHERE ${scope} AND s.${key} IS NULL) n
+     -- Distinct values first, then the dictionary: one lookup per value rather than one per row.
+     WHERE NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id AND d.${column} = n.${column})`,
     `UPDATE ${table.name} s SET ${key} = d.${key}
      FROM ${dictionary} d
      WHERE ${scope} AND s.${key} IS NULL AND d.workspace_id = s.workspace_id AND d.${column} = s.${column}`,
@@ -129,14 +130,24 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
   for (const sql of internSql(table)) await tx.exec(sql, { ws: workspaceId });
 }
 
-/** Share of a file import's time spent reading and checking the file; the rest is storing it. */
+/**
+ * Share of a file import's time spent in the statement that reads, checks and inserts the rows; the rest
+ * settles replaced rows and keys.
+ */
 const READING_SHARE = 0.7;
+
+interface ProgressWatch {
+  /** The reading statement is done: the statements that settle the rows take the rest of the bar. */
+  storing(): void;
+  stop(): void;
+}
 
 /**
  * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
- * statement fills the first part, the statements that store the rows the rest.
+ * statement fills the first part, the statements after it the rest.
  */
-function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): { storing(): void; stop(): void } {
+
+function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): ProgressWatch {
   let [start, share, reported] = [0, READING_SHARE, 0];
   const timer = setInterval(() => {
     const percentage = connection.progress.percentage;
@@ -161,6 +172,24 @@ async function* blocksOf(rows: Rows | AsyncIterable<Rows>): AsyncGenerator<Rows>
   else yield rows;
 }
 
+/** A marker in the SQL of the engine's reading: the statement stops at the first row that is not plainly valid. */
+const DOUBTFUL_ROW = "mg_doubtful_row";
+
+/** The engine could not read the file as plainly valid rows: the careful path takes it. */
+class FileNotPlain extends Error {}
+
+/** The file repeats a key, so which row wins depends on the rows' order: the load is redone in the file's order. */
+class FileOrderNeeded extends Error {}
+
+/** Runs a statement that reads rows and returns how many it wrote; a failure means the rows were not plain. */
+async function rowsChanged(statement: () => Promise<DuckDBMaterializedResult>): Promise<number> {
+  try {
+    return Number((await statement()).rowsChanged);
+  } catch (e) {
+    throw new FileNotPlain((e as Error).message);
+  }
+}
+
 /** Serialises work on one connection: DuckDB transactions belong to a connection. */
 class Serial {
   private tail: Promise<unknown> = Promise.resolve();
@@ -183,7 +212,11 @@ export class DuckDbStore implements Store {
     private readonly writeConnection: DuckDBConnection,
   ) {}
 
-  static async open(path: string, options: { readers?: number } = {}): Promise<DuckDbStore> {
+  /**
+   * `memoryLimit` (e.g. "512MB"): DuckDB's own memory bound; past it, work spills to `<database>.tmp/`.
+   * Unset: DuckDB's default, 80% of the machine's memory.
+   */
+  static async open(path: string, options: { readers?: number; memoryLimit?: string } = {}): Promise<DuckDbStore> {
     if (path !== ":memory:") {
       // The database, its WAL and the Parquet files DuckDB writes hold raw data: owner-only, like the
       // secret. The mask covers every file this process creates; files of older versions are tightened.
@@ -195,7 +228,8 @@ export class DuckDbStore implements Store {
     try {
       // Group keys spanning up to 2^20 values (interned user keys of a million users) get DuckDB's
       // perfect hash aggregate, several times faster than a hash table.
-      instance = await DuckDBInstance.create(path, { perfect_ht_threshold: "20" });
+      const limit: Record<string, string> = options.memoryLimit ? { memory_limit: options.memoryLimit } : {};
+      instance = await DuckDBInstance.create(path, { perfect_ht_threshold: "20", ...limit });
     } catch (e) {
       if (/lock/i.test(String((e as Error).message))) throw new DatabaseLocked(path);
       throw e;
@@ -266,58 +300,65 @@ export class DuckDbStore implements Store {
     return this.writer.run(() => this.loadRows(request));
   }
 
+  /** The careful path's rows (validated in JavaScript) go through a temporary table, then into the table. */
   private async loadRows({ table, workspaceId, rows }: LoadRequest): Promise<number> {
     const columns = table.columns;
     return this.withStage(table, async (connection, stage) => {
       await connection.run(`CREATE TEMP TABLE ${stage} (${columns.map((c) => `${c.name} ${SQL_TYPES[c.type]}`).join(", ")})`);
       const appender = await connection.createAppender(stage, "main", "temp");
-      let count = 0;
       try {
         for await (const block of blocksOf(rows)) {
           for (const row of block) {
             for (let i = 0; i < columns.length; i++) appendCell(appender, columns[i].type, row[i]);
             appender.endRow();
           }
-          count += block.length;
         }
       } finally {
         appender.closeSync();
       }
-      await this.storeStage(table, workspaceId, stage);
-      return count;
+      return this.storeRows(table, workspaceId, stage, { inFileOrder: true });
     });
   }
 
   loadFile(request: FileRequest): Promise<number | undefined> {
-    return this.writer.run(() =>
-      this.withStage(request.table, async (connection, stage) => {
-        const reader = readerSql(request.format, request.file);
-        let header: string[];
-        try {
-          header = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowObjectsJS().map((r) => String(r.column_name));
-        } catch {
-          return undefined;
-        }
-        const plan = plainPlan(request.table, request.format, header);
-        if (!plan) return undefined;
-        const progress = request.onProgress ? watchProgress(connection, request.onProgress) : undefined;
-        try {
-          // One pass over the file: converted values and each row's verdict, staged together.
+    return this.writer.run(async () => {
+      const { table, workspaceId, format, file } = request;
+      const reader = readerSql(format, file);
+      let header: string[];
+      try {
+        header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowObjectsJS().map((r) => String(r.column_name));
+      } catch {
+        return undefined;
+      }
+      const plan = plainPlan(table, format, header);
+      if (!plan) return undefined;
+      // One pass over the file converts and checks every row; the first doubtful row stops the statement.
+      const plainRows = `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+      const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
+      try {
+        if (!table.sortKey) {
+          // Rows stored in any order are written faster (each thread fills its own row groups); the order
+          // matters only for generated ids and for a file that repeats a key, which is then read again.
+          const inFileOrder = table.generatedId !== undefined;
           try {
-            await connection.run(`CREATE TEMP TABLE ${stage} AS SELECT ${plan.values}, (${plan.valid}) IS TRUE AS mg_plain FROM ${reader}`);
-          } catch {
-            return undefined;
+            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder });
+          } catch (e) {
+            if (!(e instanceof FileOrderNeeded)) throw e;
+            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder: true });
           }
-          const [check] = (await connection.runAndReadAll(`SELECT count(*) AS rows, count(*) FILTER (WHERE NOT mg_plain) AS doubtful FROM ${stage}`)).getRowObjectsJS();
-          if (Number(check.doubtful) > 0) return undefined;
-          progress?.storing();
-          await this.storeStage(request.table, request.workspaceId, stage);
-          return Number(check.rows);
-        } finally {
-          progress?.stop();
         }
-      }),
-    );
+        // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
+        return await this.withStage(table, async (connection, stage) => {
+          await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows}`));
+          return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true });
+        });
+      } catch (e) {
+        if (e instanceof FileNotPlain) return undefined;
+        throw e;
+      } finally {
+        progress?.stop();
+      }
+    });
   }
 
   /** Runs `fill` with a fresh temp table name on the write connection and drops the table afterwards. */
@@ -330,50 +371,75 @@ export class DuckDbStore implements Store {
     }
   }
 
-  /** Moves a stage table (the import columns, in the table's order) into the table, all or nothing. */
-  private async storeStage(table: TableSpec, workspaceId: string, stage: string): Promise<void> {
+  /**
+   * Stores the rows of a stage table or a subquery (the import columns in the table's order) into the
+   * table, all or nothing, in one transaction: the rows go straight in, then the few that replacement
+   * rules (§8) remove are deleted — most imports repeat no key, and one count tells so. The new rows are
+   * told apart by their row ids: DuckDB numbers the rows a transaction appends above every stored row.
+   * `inFileOrder`: the rows keep the source's order (else a file repeating a key is FileOrderNeeded).
+   */
+  private async storeRows(
+    table: TableSpec,
+    workspaceId: string,
+    from: string,
+    { progress, inFileOrder }: { progress?: ProgressWatch; inFileOrder: boolean },
+  ): Promise<number> {
     const names = table.columns.map((c) => c.name).join(", ");
-    const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}` : "";
-    await this.inTransaction(async (tx) => {
-      const ws = { ws: workspaceId };
+    const ws = { ws: workspaceId };
+    const connection = this.writeConnection;
+    if (!inFileOrder) await connection.run("SET SESSION preserve_insertion_order = false");
+    const store = async (tx: Pick<Store, "query" | "exec">): Promise<number> => {
+      const [before] = await tx.query<{ last: number; stored: number }>(
+        `SELECT coalesce(max(rowid), -1) AS last, count(*) FILTER (WHERE workspace_id = $ws) AS stored FROM ${table.name}`,
+        ws,
+      );
+      const fresh = { ...ws, last: before.last };
+      // Sorted rows keep the file's order among equals (a stage's row ids).
+      const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}, rowid` : "";
+      const inserted = await rowsChanged(() =>
+        connection.run(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${from} ${sorted}`, ...args(ws)),
+      );
+      progress?.storing();
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
-        const match = table.replaceKey.map((k) => `t.${k} = s.${k}`).join(" AND ");
-        const v = table.version;
-        // Of the file's rows sharing a key one stays: the last, or the one with the greatest version (then
-        // the last). Most files repeat no key, and a distinct count is far cheaper than the window.
-        const [{ repeated }] = await tx.query<{ repeated: boolean }>(`SELECT count(*) > count(DISTINCT (${key})) AS repeated FROM ${stage}`);
-        if (repeated) await tx.exec(
-          `DELETE FROM ${stage} WHERE rowid NOT IN (
-             SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${v ? `${v} DESC, ` : ""}rowid DESC) AS mg_rank FROM ${stage})
-             WHERE mg_rank = 1)`,
+        // Distinct hashes count keys at a fraction of the strings' cost; two keys sharing a hash (about one
+        // chance in 300,000 for 10 million keys) only make the exact deletion below run and find nothing.
+        const [{ keys }] = await tx.query<{ keys: number }>(
+          `SELECT count(DISTINCT hash(${key})) AS keys FROM ${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}`,
+          before.last >= 0 ? { last: before.last } : undefined,
         );
-        // Stored rows the file outranks go; with a version, a file row that a stored row outranks is dropped.
-        await tx.exec(
-          `DELETE FROM ${table.name} t
-           WHERE t.workspace_id = $ws AND EXISTS (SELECT 1 FROM ${stage} s WHERE ${match}${v ? ` AND s.${v} >= t.${v}` : ""})`,
-          ws,
-        );
-        await tx.exec(
-          `INSERT INTO ${table.name} (workspace_id, ${names})
-           SELECT $ws, ${names} FROM ${stage} s
-           ${v ? `WHERE NOT EXISTS (SELECT 1 FROM ${table.name} t WHERE t.workspace_id = $ws AND ${match} AND t.${v} > s.${v})` : ""}
-           ${sorted}`,
-          ws,
-        );
-      } else if (table.generatedId) {
+        if (keys < inserted && !inFileOrder) throw new FileOrderNeeded();
+        // Of the rows sharing a key with a new row, one stays: the greatest version, then the last loaded.
+        if (keys < inserted || before.stored > 0) {
+          await tx.exec(
+            `DELETE FROM ${table.name} WHERE rowid IN (
+               SELECT rowid FROM (
+                 SELECT rowid, row_number() OVER (PARTITION BY ${key} ORDER BY ${table.version ? `${table.version} DESC, ` : ""}rowid DESC) AS mg_rank
+                 FROM ${table.name}
+                 WHERE workspace_id = $ws AND (${key}) IN (SELECT (${key}) FROM ${table.name} WHERE rowid > $last))
+               WHERE mg_rank > 1)`,
+            fresh,
+          );
+        }
+      }
+      if (table.generatedId) {
         const id = table.generatedId;
         await tx.exec(
-          `INSERT INTO ${table.name} (workspace_id, ${id}, ${names})
-           SELECT $ws, (SELECT coalesce(max(${id}), 0) FROM ${table.name} WHERE workspace_id = $ws) + row_number() OVER (ORDER BY rowid), ${names}
-           FROM ${stage}`,
-          ws,
+          `UPDATE ${table.name} SET ${id} = n.mg_id
+           FROM (SELECT rowid AS mg_row, (SELECT coalesce(max(${id}), 0) FROM ${table.name} WHERE workspace_id = $ws) + row_number() OVER (ORDER BY rowid) AS mg_id
+                 FROM ${table.name} WHERE rowid > $last) n
+           WHERE ${table.name}.rowid = n.mg_row`,
+          fresh,
         );
-      } else {
-        await tx.exec(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${stage} ${sorted}`, ws);
       }
       await internKeysIn(tx, table, workspaceId);
-    });
+      return inserted;
+    };
+    try {
+      return await this.inTransaction(store);
+    } finally {
+      if (!inFileOrder) await connection.run("SET SESSION preserve_insertion_order = true");
+    }
   }
 
   copyToParquet(sql: string, params: SqlParams, file: string): Promise<number> {
