@@ -8,7 +8,7 @@ import { Accounts } from "./auth/accounts.ts";
 import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
 import { ClientDocuments } from "./auth/client-metadata-documents.ts";
 import { OAuthServer } from "./auth/oauth.ts";
-import { OAuthStore } from "./auth/oauth-store.ts";
+import { OAuthStore, processClaimOnce, redisClaimOnce } from "./auth/oauth-store.ts";
 import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { claimSharedSecret } from "./auth/shared-secret.ts";
 import { ResultCache } from "./cache/result-cache.ts";
@@ -36,10 +36,10 @@ export interface Runtime {
   limits: RateLimits;
   loginThrottle: LoginThrottle;
   /**
-   * The OAuth authorization server for /mcp, its tables beside the accounts. Undefined with ClickHouse:
-   * the OAuth tables have no ClickHouse twin yet, so a server farm offers header credentials only.
+   * The OAuth authorization server for /mcp, its tables beside the accounts (in ClickHouse shared by every
+   * server).
    */
-  oauth: OAuthServer | undefined;
+  oauth: OAuthServer;
   exports: ParquetExports;
   close(): Promise<void>;
 }
@@ -113,19 +113,18 @@ export async function createRuntime(
   const importer = new Importer({ store, accounts, engine });
   const limits = new RateLimits({ redisUrl: serving ? config.redisUrl : undefined, policies: options.limitPolicies });
   const loginThrottle = new LoginThrottle({ redis: serving ? redis : null, policies: options.loginPolicies });
-  const oauth =
-    store.dialect === "duckdb"
-      ? new OAuthServer({
-          store: new OAuthStore(store, () => clock.now()),
-          accounts,
-          keys,
-          clock,
-          clientDocuments: new ClientDocuments({
-            allowLoopback: config.clientDocuments.allowLoopback,
-            extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
-          }),
-        })
-      : undefined;
+  const oauth = new OAuthServer({
+    // One-time codes and refresh tokens: DuckDB marks them used in a transaction; ClickHouse servers claim
+    // them through Redis (shared) or, without it, in this process (one server).
+    store: new OAuthStore(store, () => clock.now(), redis ? redisClaimOnce(redis, `metrigate:${config.clickhouseDatabase}`) : processClaimOnce()),
+    accounts,
+    keys,
+    clock,
+    clientDocuments: new ClientDocuments({
+      allowLoopback: config.clientDocuments.allowLoopback,
+      extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
+    }),
+  });
   if (announcements && serving) {
     await announcements.listen((announcement) => {
       if (announcement.kind === "credentials") accounts.dropLookups();

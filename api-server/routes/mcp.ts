@@ -42,7 +42,6 @@ async function mcpCaller(runtime: Runtime, request: FastifyRequest): Promise<Loc
   }
   if (token && OAuthServer.isAccessToken(token)) {
     if (key) throw new Unauthorized("Send either an OAuth access token or API credentials, not both.");
-    if (!runtime.oauth) throw new Unauthorized("This server offers no OAuth (it keeps its accounts in ClickHouse): send a JWT or an API key.");
     const access = await runtime.oauth.verifyAccessToken(token, endpointsOf(runtime.config.publicUrl, request));
     if (access.workspace.suspended) throw new Forbidden(`Workspace "${access.workspace.id}" is suspended.`);
     const principal: Principal = { workspace: access.workspace, kind: "jwt", credentialId: `oauth:${access.grantId}`, scope: "read", subject: access.email };
@@ -61,13 +60,13 @@ async function mcpCaller(runtime: Runtime, request: FastifyRequest): Promise<Loc
 
 /**
  * The caller, or the 401 with the challenge that starts an OAuth client's discovery (RFC 9728 §5.1):
- * every 401 from /mcp names the protected-resource metadata (on a server that offers OAuth).
+ * every 401 from /mcp names the protected-resource metadata.
  */
 async function challengedCaller(runtime: Runtime, request: FastifyRequest, reply: FastifyReply): Promise<LocalCaller> {
   try {
     return await mcpCaller(runtime, request);
   } catch (e) {
-    if (e instanceof Unauthorized && runtime.oauth) {
+    if (e instanceof Unauthorized) {
       const metadata = resourceMetadataUrl(endpointsOf(runtime.config.publicUrl, request));
       const presented = authorization(request)?.scheme === "bearer";
       const detail = presented ? `, error="invalid_token", error_description="${e.message.replace(/["\\]/g, "'")}"` : "";

@@ -69,10 +69,9 @@ function oauthErrorReply(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply.code(status).type("application/json").send(error.toResponseObject());
 }
 
-/** The OAuth routes; none on a server without OAuth (ClickHouse: see Runtime.oauth). */
+/** The OAuth routes: discovery, registration, the login and consent page, token and revocation. */
 export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable, requireSession: SessionReader): void {
   const { oauth, config, keys } = runtime;
-  if (!oauth) return;
   const endpoints = (request: FastifyRequest) => endpointsOf(config.publicUrl, request);
 
   const protectedResource = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -111,7 +111,6 @@ export const oauthRevoke: Command = {
   run: (ctx) =>
     withRuntime(ctx.env, async ({ oauth }) => {
       const workspace = requireString(ctx.values, "workspace");
-      if (!oauth) throw new UsageError("OAuth connections exist only with METRIGATE_STORE=duckdb.");
       const revoked = await oauth.revokeWorkspace(workspace);
       ctx.print(`Revoked ${revoked} OAuth connection${revoked === 1 ? "" : "s"} of workspace ${workspace}.`, { workspace, revoked });
       return 0;
