@@ -12,6 +12,7 @@ import { registerConsoleRoutes } from "./routes/console.ts";
 import { registerExportDownloadRoute } from "./routes/export-download.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
 import { registerMcpRoute } from "./routes/mcp.ts";
+import { registerOAuthRoutes } from "./routes/oauth.ts";
 import { registerOpenApiRoute } from "./routes/openapi.ts";
 import { registerTaprainKeyRoutes } from "./routes/taprain-keys.ts";
 import { SMALL_BODY_LIMIT } from "./body-limits.ts";
@@ -105,6 +106,7 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   registerIngestRoutes(app, runtime, routes);
   registerMcpRoute(app, runtime, routes);
   registerConsoleRoutes(app, runtime, routes, requireSession);
+  registerOAuthRoutes(app, runtime, routes, requireSession);
   registerOpenApiRoute(app, routes);
   await app.ready();
   return app;

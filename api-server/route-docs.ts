@@ -60,7 +60,114 @@ const apiKeyAnswer = json(
   "The API key",
 );
 
+const oauthError = (description: string) =>
+  json(
+    {
+      type: "object",
+      properties: { error: { type: "string", description: "An RFC 6749 error code, e.g. invalid_request, invalid_client, invalid_grant." }, error_description: { type: "string" } },
+      required: ["error"],
+    },
+    description,
+  );
+
+const formBody = (properties: Record<string, object>, required: string[]) => ({
+  required: true,
+  content: { "application/x-www-form-urlencoded": { schema: { type: "object", properties, required } } },
+});
+
+const htmlPage = (description: string) => ({ description, content: { "text/html": { schema: { type: "string" } } } });
+
+const protectedResourceDoc = (path: string): Operation => ({
+  operationId: path.endsWith("/mcp") ? "oauth_protected_resource_mcp" : "oauth_protected_resource",
+  summary: "OAuth protected-resource metadata (RFC 9728)",
+  description: "Names /mcp as the protected resource and this server as its authorization server; the 401 of /mcp points here.",
+  tags: ["oauth"],
+  security: [],
+  responses: {
+    "200": json(
+      {
+        type: "object",
+        properties: { resource: { type: "string" }, authorization_servers: { type: "array", items: { type: "string" } }, scopes_supported: { type: "array", items: { type: "string" } } },
+        required: ["resource", "authorization_servers"],
+      },
+      "The metadata document",
+    ),
+  },
+});
+
+const AUTHORIZE_QUERY = ["client_id", "redirect_uri", "response_type", "code_challenge", "code_challenge_method", "state", "resource", "scope"];
+
 export const ROUTE_DOCS: Record<string, Operation> = {
+  "GET /.well-known/oauth-protected-resource": protectedResourceDoc("/.well-known/oauth-protected-resource"),
+  "GET /.well-known/oauth-protected-resource/mcp": protectedResourceDoc("/.well-known/oauth-protected-resource/mcp"),
+  "GET /.well-known/oauth-authorization-server": {
+    operationId: "oauth_authorization_server",
+    summary: "OAuth authorization-server metadata (RFC 8414)",
+    description: "The endpoints, grant types (authorization_code, refresh_token), PKCE method (S256) and scopes (tapemetric, taprain, cdp) of the authorization server behind /mcp.",
+    tags: ["oauth"],
+    security: [],
+    responses: { "200": json({ type: "object", properties: { issuer: { type: "string" } }, required: ["issuer"] }, "The metadata document") },
+  },
+  "POST /oauth/register": {
+    operationId: "oauth_register",
+    summary: "Register an OAuth client (RFC 7591)",
+    description:
+      "Dynamic client registration for MCP clients without a Client ID Metadata Document. redirect_uris must be https (or http to localhost); token_endpoint_auth_method none gets a public client, client_secret_basic or client_secret_post a secret shown once.",
+    tags: ["oauth"],
+    security: [],
+    requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: { redirect_uris: { type: "array", items: { type: "string" } }, client_name: { type: "string" } }, required: ["redirect_uris"] } } } },
+    responses: {
+      "201": json({ type: "object", properties: { client_id: { type: "string" }, client_secret: { type: "string" } }, required: ["client_id"] }, "The registered client"),
+      "400": oauthError("Invalid client metadata"),
+    },
+  },
+  "GET /oauth/authorize": {
+    operationId: "oauth_authorize_page",
+    summary: "OAuth sign-in and consent page",
+    description: "Authorization code request with PKCE (S256 only): shows a page where a workspace user signs in and chooses the APIs the client may use. A request that cannot be sent back to the client gets a 400 page; others are sent back with an error.",
+    tags: ["oauth"],
+    security: [],
+    parameters: AUTHORIZE_QUERY.map((name) => ({ name, in: "query", required: !["state", "resource", "scope", "redirect_uri"].includes(name), schema: { type: "string" } })),
+    responses: { "200": htmlPage("The page"), "303": { description: "Sent back to the client's redirect URI with an error" }, "400": htmlPage("The request cannot be authorized") },
+  },
+  "POST /oauth/authorize": {
+    operationId: "oauth_authorize_decision",
+    summary: "Send the consent form",
+    description: "The page's form: email and password (or the signed-in session with its CSRF token), the APIs allowed, allow or deny. Sends the browser back to the client with a code, or shows the page again with the reason.",
+    tags: ["oauth"],
+    security: [],
+    requestBody: formBody({ email: { type: "string" }, password: { type: "string" }, api: { type: "string" }, decision: { enum: ["allow", "deny"] } }, ["decision"]),
+    responses: { "303": { description: "Back to the client's redirect URI with code, state and iss (or error=access_denied)" }, "400": htmlPage("No API chosen"), "401": htmlPage("Wrong email or password"), "403": htmlPage("Form from another origin or without its CSRF token") },
+  },
+  "POST /oauth/token": {
+    operationId: "oauth_token",
+    summary: "OAuth token endpoint",
+    description: "grant_type authorization_code (with code_verifier) or refresh_token. Access tokens last an hour and are valid only at /mcp; refresh tokens are rotated on every use, and reusing a spent one revokes the whole grant.",
+    tags: ["oauth"],
+    security: [],
+    requestBody: formBody({ grant_type: { enum: ["authorization_code", "refresh_token"] }, code: { type: "string" }, code_verifier: { type: "string" }, redirect_uri: { type: "string" }, refresh_token: { type: "string" }, client_id: { type: "string" }, resource: { type: "string" } }, ["grant_type"]),
+    responses: {
+      "200": json(
+        {
+          type: "object",
+          properties: { access_token: { type: "string" }, token_type: { const: "Bearer" }, expires_in: { type: "integer" }, refresh_token: { type: "string" }, scope: { type: "string" } },
+          required: ["access_token", "token_type", "expires_in", "refresh_token", "scope"],
+        },
+        "Tokens",
+      ),
+      "400": oauthError("Invalid request or grant"),
+      "401": oauthError("Client authentication failed"),
+    },
+  },
+  "POST /oauth/revoke": {
+    operationId: "oauth_revoke",
+    summary: "Revoke a token (RFC 7009)",
+    description: "Revokes a refresh or access token and with it every token of the same grant. Unknown tokens are answered the same way.",
+    tags: ["oauth"],
+    security: [],
+    requestBody: formBody({ token: { type: "string" }, client_id: { type: "string" } }, ["token"]),
+    responses: { "200": json({ type: "object" }, "Revoked (or unknown)"), "400": oauthError("Invalid request"), "401": oauthError("Client authentication failed") },
+  },
   "GET /healthz": {
     operationId: "healthz",
     summary: "Health check",
@@ -186,7 +293,7 @@ export const ROUTE_DOCS: Record<string, Operation> = {
     operationId: "mcp",
     summary: "MCP server (Streamable HTTP)",
     description:
-      "The MCP server: one tool per endpoint, as JSON-RPC 2.0 messages over Streamable HTTP. Send a JWT and/or an API key of one workspace; each tool applies its API's credential rule.",
+      "The MCP server: one tool per endpoint, as JSON-RPC 2.0 messages over Streamable HTTP. Send a JWT and/or an API key of one workspace (each tool applies its API's credential rule), or an OAuth access token from /oauth/token (the tools of the APIs its user allowed). A 401 carries WWW-Authenticate: Bearer resource_metadata=\"…\".",
     tags: ["mcp"],
     security: [{ bearer: [] }, { apiKeyHeader: [] }, { apiKeyAuthorization: [] }],
     requestBody: { required: true, content: { "application/json": { schema: { type: "object", properties: { jsonrpc: { const: "2.0" }, method: { type: "string" } }, required: ["jsonrpc", "method"] } } } },

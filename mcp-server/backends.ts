@@ -6,7 +6,7 @@ import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
 import type { RemoteConnections } from "../shared/client/remote-connections.ts";
 import type { CallOptions } from "../shared/client/remote.ts";
 import type { Engine } from "../shared/engine.ts";
-import { Unauthorized } from "../shared/errors.ts";
+import { Forbidden, Unauthorized } from "../shared/errors.ts";
 import type { RateLimits } from "../shared/limits/rate-limits.ts";
 
 export interface ToolBackend {
@@ -16,11 +16,13 @@ export interface ToolBackend {
 
 /**
  * Whose tools these are. `operator`: stdio with `--workspace`, the process holds the database, nothing is
- * rate limited. `credentials`: the caller of `/mcp`, with the JWT and/or API key it presented.
+ * rate limited. `credentials`: the caller of `/mcp`, with the JWT and/or API key it presented. `oauth`: the
+ * caller of `/mcp` with an OAuth access token, allowed the APIs its user consented to.
  */
 export type LocalCaller =
   | { kind: "operator"; workspace: Workspace }
-  | { kind: "credentials"; workspace: Workspace; jwt?: Principal; apiKey?: Principal };
+  | { kind: "credentials"; workspace: Workspace; jwt?: Principal; apiKey?: Principal }
+  | { kind: "oauth"; workspace: Workspace; principal: Principal; apis: readonly Family[] };
 
 /** Why a tool of this family cannot run with the credentials of this connection. */
 export function missingCredential(family: Family): Unauthorized {
@@ -38,8 +40,14 @@ export function missingCredential(family: Family): Unauthorized {
   }
 }
 
+/** Why an OAuth connection cannot use a family's tools: the user did not allow that API. */
+export function notGranted(family: Family): Forbidden {
+  return new Forbidden(`This connection was not allowed the ${family} API: reconnect the client and allow it on the consent page.`);
+}
+
 /** The credential the HTTP API would accept for the family (CDP prefers the bearer token, as the API does). */
-function principalFor(family: Family, caller: Extract<LocalCaller, { kind: "credentials" }>): Principal | undefined {
+function principalFor(family: Family, caller: Exclude<LocalCaller, { kind: "operator" }>): Principal | undefined {
+  if (caller.kind === "oauth") return caller.apis.includes(family) ? caller.principal : undefined;
   if (family === "tapemetric") return caller.jwt;
   if (family === "taprain") return caller.apiKey;
   return caller.jwt ?? caller.apiKey;
@@ -50,9 +58,9 @@ export function localBackend(deps: { engine: Engine; limits: RateLimits }, calle
   return {
     async call(endpoint, params) {
       let remaining: number | null = null;
-      if (caller.kind === "credentials") {
+      if (caller.kind !== "operator") {
         const principal = principalFor(endpoint.family, caller);
-        if (!principal) throw missingCredential(endpoint.family);
+        if (!principal) throw caller.kind === "oauth" ? notGranted(endpoint.family) : missingCredential(endpoint.family);
         remaining = (await deps.limits.consume(principal)).remaining;
       }
       const result = await deps.engine.run(endpoint, caller.workspace, params, remaining);

@@ -21,6 +21,11 @@ export interface Config {
   mcpAllowedOrigins: string[];
   /** Largest `POST /v1/ingest` body, in bytes after any gzip decompression (it is streamed to a temporary file). */
   ingestMaxBytes: number;
+  /**
+   * OAuth clients identified by a metadata document URL: loopback hosts are refused unless
+   * METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK=1 (tests only); METRIGATE_OAUTH_CIMD_CA_FILE adds trusted certificates.
+   */
+  clientDocuments: { allowLoopback: boolean; caFile: string | undefined };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -54,5 +59,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       .map((name) => name.trim())
       .filter((name) => name !== ""),
     ingestMaxBytes: integer("METRIGATE_INGEST_MAX_BYTES", env.METRIGATE_INGEST_MAX_BYTES, 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    clientDocuments: {
+      allowLoopback: env.METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK === "1",
+      caFile: env.METRIGATE_OAUTH_CIMD_CA_FILE || undefined,
+    },
   };
 }

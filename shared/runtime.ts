@@ -1,11 +1,14 @@
 // Wires the core together from a Config: store, accounts, engine, cache, limits, importer, announcements.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Redis } from "ioredis";
 import { connectRedis, NO_ANNOUNCEMENTS, RedisAnnouncements } from "./announce/announcements.ts";
 import { Accounts } from "./auth/accounts.ts";
 import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
+import { ClientDocuments } from "./auth/client-metadata-documents.ts";
+import { OAuthServer } from "./auth/oauth.ts";
+import { OAuthStore, processClaimOnce, redisClaimOnce } from "./auth/oauth-store.ts";
 import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { claimSharedSecret } from "./auth/shared-secret.ts";
 import { ResultCache } from "./cache/result-cache.ts";
@@ -32,6 +35,11 @@ export interface Runtime {
   importer: Importer;
   limits: RateLimits;
   loginThrottle: LoginThrottle;
+  /**
+   * The OAuth authorization server for /mcp, its tables beside the accounts (in ClickHouse shared by every
+   * server).
+   */
+  oauth: OAuthServer;
   exports: ParquetExports;
   close(): Promise<void>;
 }
@@ -105,6 +113,18 @@ export async function createRuntime(
   const importer = new Importer({ store, accounts, engine });
   const limits = new RateLimits({ redisUrl: serving ? config.redisUrl : undefined, policies: options.limitPolicies });
   const loginThrottle = new LoginThrottle({ redis: serving ? redis : null, policies: options.loginPolicies });
+  const oauth = new OAuthServer({
+    // One-time codes and refresh tokens: DuckDB marks them used in a transaction; ClickHouse servers claim
+    // them through Redis (shared) or, without it, in this process (one server).
+    store: new OAuthStore(store, () => clock.now(), redis ? redisClaimOnce(redis, `metrigate:${config.clickhouseDatabase}`) : processClaimOnce()),
+    accounts,
+    keys,
+    clock,
+    clientDocuments: new ClientDocuments({
+      allowLoopback: config.clientDocuments.allowLoopback,
+      extraCa: config.clientDocuments.caFile ? readFileSync(config.clientDocuments.caFile, "utf8") : undefined,
+    }),
+  });
   if (announcements && serving) {
     await announcements.listen((announcement) => {
       if (announcement.kind === "credentials") accounts.dropLookups();
@@ -122,6 +142,7 @@ export async function createRuntime(
     importer,
     limits,
     loginThrottle,
+    oauth,
     exports,
     async close() {
       announcements?.close();

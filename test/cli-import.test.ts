@@ -122,6 +122,8 @@ describe("operator commands", () => {
     expect(issued.expires_at).toBe("2026-06-16T15:30:00.000Z");
     const revoke = await cli("token", "revoke", issued.jti, "--json");
     expect(JSON.parse(revoke.stdout)).toEqual({ jti: issued.jti, revoked: true });
+    const oauth = await cli("oauth", "revoke", "--workspace", "acme", "--json");
+    expect(JSON.parse(oauth.stdout)).toEqual({ workspace: "acme", revoked: 0 });
   });
 
   test("bad input is a clear one-line error with a non-zero exit", async () => {

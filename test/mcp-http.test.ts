@@ -161,9 +161,10 @@ describe("credentials", () => {
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
     });
     expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${server.url}/.well-known/oauth-protected-resource/mcp"`);
     expect(await res.json()).toEqual({
       error: "unauthorized",
-      message: "Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>.",
+      message: "Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>, or connect through OAuth.",
     });
     await expect(connect({})).rejects.toMatchObject({ status: 401, message: expect.stringContaining("Missing credentials") });
   });

@@ -42,9 +42,10 @@ const FILES: Record<string, { path: string; type: string }> = {
 /** Endpoints the console may call: what the dashboards show, plus acknowledging an alert. */
 const CONSOLE_ENDPOINTS = new Map(CATALOG.filter((e) => e.name !== "tapemetric_export").map((e) => [e.name, e]));
 
-function pageHeaders(reply: FastifyReply): FastifyReply {
+/** Headers of every page of this origin (the console's, the OAuth sign-in page's): `csp` defaults to the console's. */
+export function pageHeaders(reply: FastifyReply, csp = CONSOLE_CSP): FastifyReply {
   return reply.headers({
-    "Content-Security-Policy": CONSOLE_CSP,
+    "Content-Security-Policy": csp,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",

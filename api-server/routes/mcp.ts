@@ -1,5 +1,5 @@
 // POST /mcp (CONTRACT §12): the MCP server over Streamable HTTP, authenticated with the API's own
-// credentials. The caller's JWT and/or API key pick the workspace; each tool then applies its family's rule.
+// credentials or an OAuth access token (routes/oauth.ts). The caller's JWT and/or API key pick the workspace; each tool then applies its family's rule.
 // Before anything else the request's Origin (and, on a loopback bind, its Host) is checked against DNS
 // rebinding, and the body is parsed here so malformed JSON gets JSON-RPC's -32700 rather than a 400 page.
 
@@ -15,24 +15,37 @@ import { localBackend, type LocalCaller } from "../../mcp-server/backends.ts";
 import { toolsCallParamsProblem } from "../../mcp-server/call-params.ts";
 import { McpHttpEndpoint } from "../../mcp-server/http.ts";
 import { createServer } from "../../mcp-server/server.ts";
-import type { Accounts } from "../../shared/auth/accounts.ts";
+import type { Principal } from "../../shared/auth/accounts.ts";
+import { OAuthServer } from "../../shared/auth/oauth.ts";
+import type { AnyEndpoint } from "../../shared/catalog/define.ts";
+import { CATALOG } from "../../shared/catalog/index.ts";
 import type { Config } from "../../shared/config.ts";
 import { Forbidden, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authorization, header } from "../credentials.ts";
 import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
 import type { RouteTable } from "../route-table.ts";
+import { endpointsOf, resourceMetadataUrl } from "./oauth.ts";
 
 /**
  * Bearer JWT and API key (X-Api-Key or Authorization: Api-Key) are both accepted, together too, so one
- * connection can use every family; both must then belong to the same workspace.
+ * connection can use every family; both must then belong to the same workspace. A bearer token that is an
+ * OAuth access token stands alone: it must be meant for this /mcp and carries the APIs its user allowed.
  */
-async function mcpCaller(accounts: Accounts, request: FastifyRequest): Promise<LocalCaller> {
+async function mcpCaller(runtime: Runtime, request: FastifyRequest): Promise<LocalCaller> {
+  const { accounts } = runtime;
   const auth = authorization(request);
   const token = auth?.scheme === "bearer" && auth.value ? auth.value : undefined;
   const key = header(request, "x-api-key") ?? (auth?.scheme === "api-key" && auth.value ? auth.value : undefined);
   if (!token && !key) {
-    throw new Unauthorized("Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>.");
+    throw new Unauthorized("Missing credentials: send Authorization: Bearer <jwt>, X-Api-Key: <key> or Authorization: Api-Key <key>, or connect through OAuth.");
+  }
+  if (token && OAuthServer.isAccessToken(token)) {
+    if (key) throw new Unauthorized("Send either an OAuth access token or API credentials, not both.");
+    const access = await runtime.oauth.verifyAccessToken(token, endpointsOf(runtime.config.publicUrl, request));
+    if (access.workspace.suspended) throw new Forbidden(`Workspace "${access.workspace.id}" is suspended.`);
+    const principal: Principal = { workspace: access.workspace, kind: "jwt", credentialId: `oauth:${access.grantId}`, scope: "read", subject: access.email };
+    return { kind: "oauth", workspace: access.workspace, principal, apis: access.apis };
   }
   const jwt = token ? await accounts.verifyToken(token) : undefined;
   const apiKey = key ? await accounts.verifyApiKey(key) : undefined;
@@ -43,6 +56,29 @@ async function mcpCaller(accounts: Accounts, request: FastifyRequest): Promise<L
   }
   if (workspace.suspended) throw new Forbidden(`Workspace "${workspace.id}" is suspended.`);
   return { kind: "credentials", workspace, jwt, apiKey };
+}
+
+/**
+ * The caller, or the 401 with the challenge that starts an OAuth client's discovery (RFC 9728 §5.1):
+ * every 401 from /mcp names the protected-resource metadata.
+ */
+async function challengedCaller(runtime: Runtime, request: FastifyRequest, reply: FastifyReply): Promise<LocalCaller> {
+  try {
+    return await mcpCaller(runtime, request);
+  } catch (e) {
+    if (e instanceof Unauthorized) {
+      const metadata = resourceMetadataUrl(endpointsOf(runtime.config.publicUrl, request));
+      const presented = authorization(request)?.scheme === "bearer";
+      const detail = presented ? `, error="invalid_token", error_description="${e.message.replace(/["\\]/g, "'")}"` : "";
+      reply.header("WWW-Authenticate", `Bearer resource_metadata="${metadata}"${detail}`);
+    }
+    throw e;
+  }
+}
+
+/** The tools a caller may see: an OAuth connection sees only the APIs its user allowed. */
+function catalogFor(caller: LocalCaller): readonly AnyEndpoint[] {
+  return caller.kind === "oauth" ? CATALOG.filter((endpoint) => caller.apis.includes(endpoint.family)) : CATALOG;
 }
 
 const LOOPBACK_BINDS = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -82,7 +118,7 @@ function idOf(message: unknown): string | number | null {
 export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   routes.add("POST", "/mcp");
   const endpoint = new McpHttpEndpoint<LocalCaller>(
-    (caller) => createServer({ backend: localBackend(runtime, caller), logError: (message) => app.log.error({ err: { message } }, "mcp tool failed") }),
+    (caller) => createServer({ backend: localBackend(runtime, caller), catalog: catalogFor(caller), logError: (message) => app.log.error({ err: { message } }, "mcp tool failed") }),
     (error) => app.log.warn({ err: { message: error.message } }, "mcp request rejected"),
   );
   app.addHook("onClose", () => endpoint.close());
@@ -94,7 +130,7 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
     const headersOnly = webRequest(request, undefined);
     const refused = originValidationResponse(headersOnly, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(headersOnly, rules.hosts) : undefined);
     if (refused) return reply.send(refused);
-    callers.set(request, await mcpCaller(runtime.accounts, request));
+    callers.set(request, await challengedCaller(runtime, request, reply));
   };
 
   // A scope of its own, so JSON arrives as text here and nowhere else.
@@ -102,7 +138,7 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
     scope.removeContentTypeParser("application/json");
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => done(null, body));
     scope.post("/mcp", { bodyLimit: AUTHENTICATED_BODY_LIMIT, onRequest }, async (request, reply) => {
-      const caller = callers.get(request) ?? (await mcpCaller(runtime.accounts, request));
+      const caller = callers.get(request) ?? (await challengedCaller(runtime, request, reply));
       const body = typeof request.body === "string" ? request.body : "";
       let parsed: unknown;
       try {
@@ -112,7 +148,8 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
       }
       const problem = toolsCallParamsProblem(parsed);
       if (problem) return jsonRpcError(reply, 200, -32602, problem, idOf(parsed));
-      const auth: AuthInfo = { token: "", clientId: caller.workspace.id, scopes: [] };
+      const auth: AuthInfo =
+        caller.kind === "oauth" ? { token: "", clientId: caller.principal.credentialId, scopes: [...caller.apis] } : { token: "", clientId: caller.workspace.id, scopes: [] };
       return reply.send(await endpoint.handle(webRequest(request, body), parsed, caller, auth));
     });
   });

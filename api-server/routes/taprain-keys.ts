@@ -20,7 +20,7 @@ export interface Session {
   value: string;
 }
 
-function isHttps(request: FastifyRequest): boolean {
+export function isHttps(request: FastifyRequest): boolean {
   const forwarded = header(request, "x-forwarded-proto")?.split(",")[0].trim().toLowerCase();
   return forwarded === "https" || request.protocol === "https";
 }
@@ -33,7 +33,7 @@ export function cookieValue(request: FastifyRequest, name: string): string | und
   return undefined;
 }
 
-function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: string, maxAge: number): void {
+export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: string, maxAge: number): void {
   const attributes = [`${SESSION_COOKIE}=${value}`, `Path=${COOKIE_PATH}`, `Max-Age=${maxAge}`, "HttpOnly", "SameSite=Strict"];
   if (isHttps(request)) attributes.push("Secure");
   reply.header("Set-Cookie", attributes.join("; "));
@@ -42,8 +42,25 @@ function setSessionCookie(reply: FastifyReply, request: FastifyRequest, value: s
 /** Reads a request's signed-in session, or refuses it (401, or 403 for a suspended workspace). */
 export type SessionReader = (request: FastifyRequest) => Promise<Session>;
 
+/**
+ * The product's one sign-in, shared by the API, the console and the OAuth page: email and password checked
+ * under the login throttle, then a server-side session and its cookie. Suspended workspaces are refused.
+ */
+export async function signIn(
+  runtime: Pick<Runtime, "accounts" | "loginThrottle">,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  credentials: { email?: unknown; password?: unknown },
+): Promise<Session & { expiresAt: Date }> {
+  const user = await runtime.loginThrottle.attempt(credentials.email, request.ip, () => runtime.accounts.authenticateUser(credentials.email, credentials.password));
+  if (user.workspace.suspended) throw new Forbidden(`Workspace "${user.workspace.id}" is suspended.`);
+  const session = await runtime.accounts.startSession(user.workspace.id, user.email);
+  setSessionCookie(reply, request, session.value, SESSION_SECONDS);
+  return { workspaceId: user.workspace.id, email: user.email, value: session.value, expiresAt: session.expiresAt };
+}
+
 export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime, routes: RouteTable): SessionReader {
-  const { accounts, loginThrottle } = runtime;
+  const { accounts } = runtime;
 
   async function requireSession(request: FastifyRequest): Promise<Session> {
     const value = cookieValue(request, SESSION_COOKIE);
@@ -57,12 +74,8 @@ export function registerTaprainKeyRoutes(app: FastifyInstance, runtime: Runtime,
 
   routes.add("POST", "/api/v1/session");
   app.post("/api/v1/session", async (request, reply) => {
-    const body = (request.body ?? {}) as { email?: unknown; password?: unknown };
-    const user = await loginThrottle.attempt(body.email, request.ip, () => accounts.authenticateUser(body.email, body.password));
-    if (user.workspace.suspended) throw new Forbidden(`Workspace "${user.workspace.id}" is suspended.`);
-    const session = await accounts.startSession(user.workspace.id, user.email);
-    setSessionCookie(reply, request, session.value, SESSION_SECONDS);
-    return { success: true, email: user.email, workspace: user.workspace.id, expires_at: session.expiresAt.toISOString() };
+    const session = await signIn(runtime, request, reply, (request.body ?? {}) as { email?: unknown; password?: unknown });
+    return { success: true, email: session.email, workspace: session.workspaceId, expires_at: session.expiresAt.toISOString() };
   });
 
   routes.add("DELETE", "/api/v1/session");

@@ -1,4 +1,4 @@
-// Operator commands for tenants and credentials: workspace, user, key and token (CONTRACT §3, §4).
+// Operator commands for tenants and credentials: workspace, user, key, token and OAuth connections (CONTRACT §3, §4, §12).
 
 import { PLANS, SCOPES, type Plan, type Scope } from "../../shared/auth/accounts.ts";
 import { requireString, UsageError, type Command } from "../command.ts";
@@ -99,6 +99,20 @@ export const tokenRevoke: Command = {
     withRuntime(ctx.env, async ({ accounts }) => {
       await accounts.revokeToken(ctx.positionals[0]);
       ctx.print(`Revoked token ${ctx.positionals[0]}.`, { jti: ctx.positionals[0], revoked: true });
+      return 0;
+    }),
+};
+
+export const oauthRevoke: Command = {
+  words: ["oauth", "revoke"],
+  usage: "oauth revoke --workspace W",
+  summary: "End every OAuth connection (assistant consent) of a workspace at once.",
+  options: { workspace: { type: "string" } },
+  run: (ctx) =>
+    withRuntime(ctx.env, async ({ oauth }) => {
+      const workspace = requireString(ctx.values, "workspace");
+      const revoked = await oauth.revokeWorkspace(workspace);
+      ctx.print(`Revoked ${revoked} OAuth connection${revoked === 1 ? "" : "s"} of workspace ${workspace}.`, { workspace, revoked });
       return 0;
     }),
 };

@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { words: ["key", "create"], load: async () => (await import("./accounts.ts")).keyCreate },
   { words: ["token", "create"], load: async () => (await import("./accounts.ts")).tokenCreate },
   { words: ["token", "revoke"], load: async () => (await import("./accounts.ts")).tokenRevoke },
+  { words: ["oauth", "revoke"], load: async () => (await import("./accounts.ts")).oauthRevoke },
   { words: ["alerts", "evaluate"], load: async () => (await import("./alerts.ts")).alertsEvaluate },
   { words: ["sheets", "sync"], load: async () => (await import("./sheets.ts")).sheetsSync },
 ];

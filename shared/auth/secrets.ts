@@ -1,4 +1,5 @@
-// The server secret and the keys derived from it: JWT signing, API-key digests, key encryption, URL signing.
+// The server secret and the keys derived from it: JWT signing, API-key digests, key encryption, URL signing,
+// OAuth access tokens.
 
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +10,8 @@ export interface Keys {
   digest: Buffer;
   encryption: Buffer;
   urls: Buffer;
+  /** Signs OAuth access tokens for /mcp: a key of their own, so they are never valid API JWTs. */
+  oauthAccess: Uint8Array;
   /** Names the secret without revealing it: servers sharing one ClickHouse database compare it (shared-secret.ts). */
   fingerprint: string;
 }
@@ -23,6 +26,7 @@ export function deriveKeys(secret: string): Keys {
     digest: derive(secret, "api-key-digest"),
     encryption: derive(secret, "api-key-encryption"),
     urls: derive(secret, "signed-urls"),
+    oauthAccess: new Uint8Array(derive(secret, "oauth-access-token")),
     fingerprint: derive(secret, "fingerprint").toString("hex"),
   };
 }

@@ -14,6 +14,7 @@ import { DuckDbStore } from "./duckdb.ts";
 import { sqlString } from "./sql-literal.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, SqlValue, Store } from "./store.ts";
 import { CLICKHOUSE_ACCOUNT_DDL } from "./accounts-ddl.ts";
+import { CLICKHOUSE_OAUTH_DDL } from "./oauth-ddl.ts";
 import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 
 export interface ClickHouseOptions {
@@ -53,13 +54,14 @@ export const CLICKHOUSE_SETTINGS: ClickHouseSettings = {
  * database already at this version gets no DDL on start, so a new table needs a new version (with an
  * empty migration: `CREATE TABLE IF NOT EXISTS` makes it).
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * Statements that take a database from version N-1 to N (index N-1). Version 1 is the first schema;
- * version 2 added the account, settings and export-file tables (created by `CREATE … IF NOT EXISTS`).
+ * version 2 added the account, settings and export-file tables, version 3 the OAuth tables (each created
+ * by `CREATE … IF NOT EXISTS`).
  */
-const MIGRATIONS: readonly (readonly string[])[] = [[], []];
+const MIGRATIONS: readonly (readonly string[])[] = [[], [], []];
 
 const CLICKHOUSE_TYPES: Record<ColumnType, string> = {
   string: "String",
@@ -226,7 +228,7 @@ export class ClickHouseStore implements Store {
     // one CREATE per table.
     const current = await this.recordedVersion();
     if (current >= SCHEMA_VERSION) return;
-    for (const ddl of CLICKHOUSE_ACCOUNT_DDL) await this.client.command({ query: ddl });
+    for (const ddl of [...CLICKHOUSE_ACCOUNT_DDL, ...CLICKHOUSE_OAUTH_DDL]) await this.client.command({ query: ddl });
     for (const table of TABLES) await this.client.command({ query: clickHouseTableDdl(table) });
     for (let version = current + 1; version <= SCHEMA_VERSION; version++) {
       for (const statement of MIGRATIONS[version - 1]) await this.client.command({ query: statement });

@@ -4,6 +4,7 @@
 
 import { InvalidInput } from "../errors.ts";
 import { ACCOUNT_COLUMNS } from "./accounts-ddl.ts";
+import { OAUTH_COLUMNS } from "./oauth-ddl.ts";
 import type { ClickHouseStore } from "./clickhouse.ts";
 import type { Cell, Store } from "./store.ts";
 import { TABLES, type ColumnSpec, type TableSpec } from "./tables.ts";
@@ -64,20 +65,26 @@ export async function copyData(from: Store, to: Store, workspaceIds: readonly st
 
 /**
  * Sessions are not copied: a console sign-in lasts hours, and one ended on DuckDB after a first copy
- * would live on in ClickHouse. Users sign in again on the new servers.
+ * would live on in ClickHouse. Users sign in again on the new servers. OAuth clients, consents and
+ * refresh tokens are, so assistants stay connected; authorization codes (minutes long) are not.
  */
-const COPIED_ACCOUNT_TABLES = ["mg_workspaces", "mg_users", "mg_api_keys", "mg_tokens"] as const;
+const COPIED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  mg_workspaces: ACCOUNT_COLUMNS.mg_workspaces,
+  mg_users: ACCOUNT_COLUMNS.mg_users,
+  mg_api_keys: ACCOUNT_COLUMNS.mg_api_keys,
+  mg_tokens: ACCOUNT_COLUMNS.mg_tokens,
+  ...OAUTH_COLUMNS,
+};
 
 /**
- * Copies workspaces, users, API keys (digests and encrypted copies as stored) and tokens. The rows get
+ * Copies workspaces, users, API keys (digests and encrypted copies as stored), tokens and OAuth grants. The rows get
  * version 0: a second copy replaces the first (the last row of equal version wins), and a change made on
  * ClickHouse since (a revoked token, a regenerated key) keeps winning. Returns rows copied per table.
  */
 export async function copyAccounts(from: Store, to: Pick<ClickHouseStore, "insertRows">): Promise<Record<string, number>> {
   if (from.dialect !== "duckdb") throw new InvalidInput("The copy reads a DuckDB database (METRIGATE_DB).");
   const copied: Record<string, number> = {};
-  for (const table of COPIED_ACCOUNT_TABLES) {
-    const columns = ACCOUNT_COLUMNS[table];
+  for (const [table, columns] of Object.entries(COPIED_COLUMNS)) {
     copied[table] = 0;
     for (let offset = 0; ; offset += CHUNK_ROWS) {
       const rows = await from.query<Record<string, unknown>>(

@@ -21,6 +21,7 @@ import { plainPlan, readerSql } from "./import-plan.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
+import { OAUTH_DDL } from "./oauth-ddl.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
 import { sqlString } from "./sql-literal.ts";
 
@@ -244,7 +245,7 @@ export class DuckDbStore implements Store {
 
   private async migrate(): Promise<void> {
     for (const table of TABLES) for (const ddl of dataTableDdl(table)) await this.writeConnection.run(ddl);
-    for (const ddl of ACCOUNT_DDL) await this.writeConnection.run(ddl);
+    for (const ddl of [...ACCOUNT_DDL, ...OAUTH_DDL]) await this.writeConnection.run(ddl);
     for (const table of TABLES) if (table.interned) await this.inTransaction((tx) => internKeysIn(tx, table, null));
   }
 

@@ -120,7 +120,7 @@ describe("accounts on ClickHouse", () => {
       const kept = await onDuck.issueServiceToken("moving", "etl");
       const revoked = await onDuck.issueServiceToken("moving", "old");
       await onDuck.revokeToken(revoked.jti);
-      expect(await copyAccounts(source, target)).toEqual({ mg_workspaces: 1, mg_users: 1, mg_api_keys: 1, mg_tokens: 2 });
+      expect(await copyAccounts(source, target)).toEqual({ mg_workspaces: 1, mg_users: 1, mg_api_keys: 1, mg_tokens: 2, mg_oauth_clients: 0, mg_oauth_grants: 0, mg_oauth_refresh_tokens: 0 });
 
       const onHouse = new Accounts(target, keys, clock);
       expect((await onHouse.verifyApiKey(key)).workspace).toEqual({ id: "moving", name: "moving", plan: "starter", suspended: false });

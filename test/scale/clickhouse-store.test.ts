@@ -44,7 +44,7 @@ describe("ClickHouseStore", () => {
     ]);
   });
 
-  test("a version-1 database (data tables only) gains the account tables and keeps its rows", async () => {
+  test("a version-1 database (data tables only) gains the account and OAuth tables and keeps its rows", async () => {
     await engine.command("CREATE DATABASE IF NOT EXISTS old_schema");
     await engine.command("CREATE TABLE old_schema.mg_schema_version (version UInt32, applied_at DateTime64(3, 'UTC')) ENGINE = MergeTree ORDER BY version");
     await engine.command("INSERT INTO old_schema.mg_schema_version VALUES (1, now64(3))");
@@ -54,10 +54,13 @@ describe("ClickHouseStore", () => {
     await engine.command("INSERT INTO old_schema.tm_content VALUES ('w1', 'c1', 'Pilot', 'episode', 1)");
     const upgraded = await ClickHouseStore.open({ ...options(), database: "old_schema" });
     try {
-      expect(await upgraded.query("SELECT version FROM mg_schema_version ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(await upgraded.query("SELECT version FROM mg_schema_version ORDER BY version")).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
       expect(await upgraded.query("SELECT title FROM tm_content FINAL")).toEqual([{ title: "Pilot" }]);
       const tables = await upgraded.query<{ name: string }>("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE 'mg_%' ORDER BY name");
-      expect(tables.map((t) => t.name)).toEqual(["mg_api_keys", "mg_export_files", "mg_schema_version", "mg_sessions", "mg_settings", "mg_tokens", "mg_users", "mg_workspaces"]);
+      expect(tables.map((t) => t.name)).toEqual([
+        "mg_api_keys", "mg_export_files", "mg_oauth_clients", "mg_oauth_codes", "mg_oauth_grants", "mg_oauth_refresh_tokens",
+        "mg_schema_version", "mg_sessions", "mg_settings", "mg_tokens", "mg_users", "mg_workspaces",
+      ]);
     } finally {
       await upgraded.close();
     }
