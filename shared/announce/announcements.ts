@@ -1,7 +1,7 @@
 // Changes every server must see at once (CONTRACT §14), announced through Redis pub/sub: credentials or
 // workspaces changed (every server drops its lookups) and a workspace's data changed (its cached answers).
 
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { InvalidInput } from "../errors.ts";
 
 export type Announcement = { kind: "credentials" } | { kind: "data"; workspaceId: string };
@@ -31,6 +31,8 @@ export function redactedRedisUrl(url: string): string {
  */
 export async function connectRedis(url: string): Promise<Redis> {
   let started = false;
+  // Loaded only when a Redis URL is set: an import or a single server never pays for the client.
+  const { Redis } = await import("ioredis");
   // At start one refused connection is the answer; once running, ioredis reconnects by itself.
   const redis = new Redis(url, {
     lazyConnect: true,
