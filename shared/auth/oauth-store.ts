@@ -69,7 +69,7 @@ export const OAUTH_SQL = {
     duckdb: `INSERT INTO mg_oauth_clients (client_id, secret_digest, client_name, redirect_uris, auth_method, created_at)
        VALUES ($id, $secret, $name, $uris, $method, $now::TIMESTAMP)`,
     clickhouse: `INSERT INTO mg_oauth_clients (client_id, secret_digest, client_name, redirect_uris, auth_method, created_at, mg_version)
-      SELECT {id:String}, nullIf({secret:String}, ''), {name:String}, {uris:String}, {method:String}, {now:${TS}}, ${V}`,
+      SELECT {id:String}, {secret:Nullable(String)}, {name:String}, {uris:String}, {method:String}, {now:${TS}}, ${V}`,
   },
   findClient: {
     duckdb: "SELECT client_id, secret_digest, client_name, redirect_uris, auth_method FROM mg_oauth_clients WHERE client_id = $id",
@@ -173,8 +173,7 @@ export class OAuthStore {
   async insertClient(client: ClientRow): Promise<void> {
     await this.exec("insertClient", {
       id: client.client_id,
-      // A public client has no secret: ClickHouse's statement turns the empty string into NULL.
-      secret: this.store.dialect === "clickhouse" ? (client.secret_digest ?? "") : client.secret_digest,
+      secret: client.secret_digest,
       name: client.client_name,
       uris: JSON.stringify(client.redirect_uris),
       method: client.auth_method,

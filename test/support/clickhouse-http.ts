@@ -115,10 +115,11 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     }
     const body = await readBody(request);
     const inUrl = url.searchParams.get("query");
-    const queryParams: Record<string, string> = {};
+    const queryParams: Record<string, string | null> = {};
     const settings: Record<string, string> = {};
     for (const [name, value] of url.searchParams) {
-      if (name.startsWith("param_")) queryParams[name.slice("param_".length)] = value;
+      // `\N` is the HTTP interface's NULL; the in-process connection formats null itself.
+      if (name.startsWith("param_")) queryParams[name.slice("param_".length)] = value === "\\N" ? null : value;
       else if (!HTTP_PARAMETERS.has(name)) settings[name] = value;
     }
     const database = url.searchParams.get("database") ?? "default";
