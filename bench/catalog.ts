@@ -1,11 +1,12 @@
 // Every GET endpoint of the catalog through the real HTTP server, over the demo data at BENCH_SCALE
-// raw events per family (default 1,000,000): uncached and cached p50/p95; with BENCH_STORE=clickhouse on
+// raw events per family (default 1,000,000), with default parameters (the query API's with a sample
+// question): uncached and cached p50/p95; with BENCH_STORE=clickhouse on
 // ClickHouse too.
 
 import { CATALOG } from "../shared/catalog/index.ts";
 import { buildRequest } from "../shared/client/request.ts";
 import { seedWorkspace } from "../shared/seed/demo.ts";
-import { benchServer, httpGet, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
+import { benchArguments, benchServer, httpSend, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
 
@@ -19,14 +20,14 @@ async function measure(store: BenchStore, context: BenchContext, scale: number):
   const rows: Row[] = [];
   const gets = CATALOG.filter((e) => e.method === "GET");
   for (const endpoint of gets) {
-    const request = buildRequest(uncached.url, endpoint, {}, { apiKey, token });
-    rows.push({ name: `${endpoint.name} (uncached)`, timing: await time(() => httpGet(request.url, request.headers), 15) });
+    const request = buildRequest(uncached.url, endpoint, benchArguments(endpoint), { apiKey, token });
+    rows.push({ name: `${endpoint.name} (uncached)`, timing: await time(() => httpSend(request), 15) });
   }
   await uncached.close();
   const cached = await benchServer({ name: `catalog-${scale}`, now: NOW, cacheTtl: 600, prepare, store, context });
   for (const endpoint of gets) {
-    const request = buildRequest(cached.url, endpoint, {}, { apiKey, token });
-    rows.push({ name: `${endpoint.name} (cached)`, timing: await time(() => httpGet(request.url, request.headers), 50) });
+    const request = buildRequest(cached.url, endpoint, benchArguments(endpoint), { apiKey, token });
+    rows.push({ name: `${endpoint.name} (cached)`, timing: await time(() => httpSend(request), 50) });
   }
   await cached.close();
   return rows;

@@ -2,10 +2,17 @@
 // Benchmarks print figures; they never assert.
 
 import { mkdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp } from "../api-server/app.ts";
+import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
+import type { HttpRequest } from "../shared/client/request.ts";
 import { configFromEnv } from "../shared/config.ts";
+import { CDP_QUERY } from "../shared/query/cdp.ts";
+import { TAPEMETRIC_QUERY } from "../shared/query/tapemetric.ts";
+import { TAPRAIN_QUERY } from "../shared/query/taprain.ts";
+import type { FamilySpec } from "../shared/query/vocabulary.ts";
 import { createRuntime, type Runtime } from "../shared/runtime.ts";
 import { ClickHouseStore } from "../shared/store/clickhouse.ts";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
@@ -55,17 +62,30 @@ export interface BenchServer {
 
 /**
  * The ClickHouse half of a bench database: the workspace's rows copied from the DuckDB file the same
- * suite prepared (DuckDB runs first), a million rows per INSERT.
+ * suite prepared (DuckDB runs first), a million rows per INSERT (one CSV chunk in memory at a time). The
+ * workspace is created last, so a copy cut short is started again from empty tables on the next run
+ * rather than taken for a whole one (or doubled).
  */
 async function copyFromDuckDb(runtime: Runtime, duckDbFile: string): Promise<void> {
-  if (!(runtime.store instanceof ClickHouseStore)) throw new Error("The ClickHouse bench database needs the ClickHouse store.");
-  if (!(await runtime.accounts.findWorkspace("bench"))) await runtime.accounts.createWorkspace("bench", { plan: "enterprise" });
+  const store = runtime.store;
+  if (!(store instanceof ClickHouseStore)) throw new Error("The ClickHouse bench database needs the ClickHouse store.");
   const duck = await DuckDbStore.open(duckDbFile);
   try {
-    for (const table of TABLES) await runtime.store.loadFromDuckDb(duck, table, "bench", 1_000_000);
+    for (const table of TABLES) {
+      await store.exec(`TRUNCATE TABLE ${table.name}`);
+      const started = Date.now();
+      const rows = await store.loadFromDuckDb(duck, table, "bench", 1_000_000);
+      if (rows > 0) console.log(`    ${table.name}: ${rows.toLocaleString("en-US")} rows in ${((Date.now() - started) / 1000).toFixed(1)} s, RSS ${rssMb()} MB`);
+    }
   } finally {
     await duck.close();
   }
+  await runtime.accounts.createWorkspace("bench", { plan: "enterprise" });
+}
+
+/** This process's resident memory (the chdb engine runs inside it), in MB. */
+export function rssMb(): number {
+  return Math.round(process.memoryUsage.rss() / 1e6);
 }
 
 /**
@@ -110,7 +130,8 @@ export async function benchServer(options: {
     const started = Date.now();
     if (options.store === "clickhouse") await copyFromDuckDb(runtime, duckDbFile);
     else await options.prepare(runtime);
-    console.log(`  prepared ${options.store === "clickhouse" ? `ClickHouse database from ${duckDbFile}` : duckDbFile} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const what = options.store === "clickhouse" ? `ClickHouse database from ${duckDbFile}` : duckDbFile;
+    console.log(`  prepared ${what} in ${((Date.now() - started) / 1000).toFixed(1)} s (load average ${loadAverage()}, RSS ${rssMb()} MB)`);
   }
   const app = await createApp(runtime, { log: false });
   await app.listen({ port: 0, host: "127.0.0.1" });
@@ -150,11 +171,36 @@ export async function time(fn: () => Promise<unknown>, n: number, warmup = 2): P
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), n };
 }
 
-/** A GET through the real HTTP server; throws on a non-200 so a broken endpoint is never timed. */
-export async function httpGet(url: string, headers: Record<string, string>): Promise<void> {
-  const res = await fetch(url, { headers });
+/** A request (as `buildRequest` makes it) through the real HTTP server; throws on a non-200 so a broken endpoint is never timed. */
+export async function httpSend(request: HttpRequest): Promise<void> {
+  const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   const body = await res.text();
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${body.slice(0, 200)}`);
+  if (res.status !== 200) throw new Error(`${request.method} ${request.url} answered ${res.status}: ${body.slice(0, 200)}`);
+}
+
+export function httpGet(url: string, headers: Record<string, string>): Promise<void> {
+  return httpSend({ method: "GET", url, headers });
+}
+
+const QUERY_SPECS: Record<Family, FamilySpec> = { tapemetric: TAPEMETRIC_QUERY, taprain: TAPRAIN_QUERY, cdp: CDP_QUERY };
+
+/**
+ * The arguments a suite calls an endpoint with: none where every parameter has a default; for the query
+ * API's endpoints (which need a question) the family's count metric by its first dimension, or that
+ * dimension's values.
+ */
+export function benchArguments(endpoint: AnyEndpoint): Record<string, unknown> {
+  if (endpoint.params.safeParse({}).success) return {};
+  const spec = QUERY_SPECS[endpoint.family];
+  const [dimension] = Object.keys(spec.dimensions);
+  return endpoint.method === "POST" ? { metrics: [spec.countMetric], dimensions: [dimension] } : { dimension };
+}
+
+/** The machine's 1/5/15-minute load averages, printed beside every table (the cores are shared). */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
 }
 
 export function sqlTimer(runtime: Runtime, sql: string, params: SqlParams): () => Promise<unknown> {
@@ -169,33 +215,39 @@ export interface Row {
   reference?: Timing;
 }
 
+const ms = (t: Timing | undefined, width: number) => (t ? t.p50.toFixed(1) : "—").padStart(width);
+const ms95 = (t: Timing | undefined, width: number) => (t ? t.p95.toFixed(1) : "—").padStart(width);
+const times = (a: Timing | undefined, b: Timing | undefined) => (a && b ? `${(a.p50 / b.p50).toFixed(2)}×` : "");
+const targetOf = (r: Row) => (r.target === undefined ? "" : `≤${r.target}`);
+const markOf = (r: Row) => (r.target === undefined ? "" : r.timing.p50 <= r.target ? " ok" : " SLOW");
+
 export function report(title: string, rows: Row[]): void {
-  console.log(`\n${title}`);
+  console.log(`\n${title}; load average ${loadAverage()}`);
   console.log(`  ${"case".padEnd(52)} ${"p50 ms".padStart(9)} ${"p95 ms".padStart(9)} ${"target".padStart(8)} ${"ratio".padStart(7)}`);
   for (const r of rows) {
-    const target = r.target === undefined ? "" : `≤${r.target}`;
-    const ratio = r.reference ? `${(r.timing.p50 / r.reference.p50).toFixed(2)}×` : "";
-    const mark = r.target === undefined ? "" : r.timing.p50 <= r.target ? " ok" : " SLOW";
-    console.log(`  ${r.name.padEnd(52)} ${r.timing.p50.toFixed(2).padStart(9)} ${r.timing.p95.toFixed(2).padStart(9)} ${target.padStart(8)} ${ratio.padStart(7)}${mark}`);
+    console.log(`  ${r.name.padEnd(52)} ${ms(r.timing, 9)} ${ms95(r.timing, 9)} ${targetOf(r).padStart(8)} ${times(r.timing, r.reference).padStart(7)}${markOf(r)}`);
   }
 }
 
-const STORE_NAMES: Record<BenchStore, string> = { duckdb: "DuckDB", clickhouse: "ClickHouse" };
-
 /**
- * Each store's table (as `report` prints it), then, with both stores, the cases side by side: p50 on
- * each and ClickHouse ÷ DuckDB. Cases measured on DuckDB only (hand-written DuckDB SQL) show "—".
+ * One store: `report`'s table. Both stores: one table, each case's p50/p95 and ratio on DuckDB and on
+ * ClickHouse, then ClickHouse ÷ DuckDB. Cases measured on DuckDB only (hand-written DuckDB SQL) show "—";
+ * the target mark is DuckDB's.
  */
 export function reportStores(title: string, byStore: Partial<Record<BenchStore, Row[]>>): void {
-  for (const [store, rows] of Object.entries(byStore) as [BenchStore, Row[]][]) report(`${title} — ${STORE_NAMES[store]}`, rows);
-  const duck = byStore.duckdb;
+  const duck = byStore.duckdb ?? [];
   const house = byStore.clickhouse;
-  if (!duck || !house) return;
-  console.log(`\n${title} — side by side (p50 ms; ${CLICKHOUSE_NOTE})`);
-  console.log(`  ${"case".padEnd(52)} ${"DuckDB".padStart(9)} ${"ClickHouse".padStart(11)} ${"CH÷Duck".padStart(8)}`);
+  if (!house) return report(`${title} — DuckDB`, duck);
+  console.log(`\n${title}; load average ${loadAverage()}`);
+  console.log(`  (${CLICKHOUSE_NOTE})`);
+  console.log(
+    `  ${"case".padEnd(52)} ${"target".padStart(7)} ${"Duck p50".padStart(9)} ${"p95".padStart(8)} ${"ratio".padStart(6)} ${"CH p50".padStart(9)} ${"p95".padStart(8)} ${"ratio".padStart(6)} ${"CH÷Duck".padStart(8)}`,
+  );
   for (const row of duck) {
     const other = house.find((r) => r.name === row.name);
-    const ratio = other ? `${(other.timing.p50 / row.timing.p50).toFixed(2)}×` : "";
-    console.log(`  ${row.name.padEnd(52)} ${row.timing.p50.toFixed(2).padStart(9)} ${(other ? other.timing.p50.toFixed(2) : "—").padStart(11)} ${ratio.padStart(8)}`);
+    console.log(
+      `  ${row.name.padEnd(52)} ${targetOf(row).padStart(7)} ${ms(row.timing, 9)} ${ms95(row.timing, 8)} ${times(row.timing, row.reference).padStart(6)} ` +
+        `${ms(other?.timing, 9)} ${ms95(other?.timing, 8)} ${times(other?.timing, other?.reference).padStart(6)} ${times(other?.timing, row.timing).padStart(8)}${markOf(row)}`,
+    );
   }
 }

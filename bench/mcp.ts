@@ -1,6 +1,6 @@
-// What the MCP face costs on top of the HTTP API: every catalog tool with default arguments as a plain
-// GET, as a tool call over Streamable HTTP (/mcp) and as a tool call in remote mode, on the demo data at
-// BENCH_SCALE raw events per family (default 1,000,000). The server cache is on, so the figures show the
+// What the MCP face costs on top of the HTTP API: every catalog tool with default arguments (the query
+// API's with a sample question) as a plain HTTP request, as a tool call over Streamable HTTP (/mcp) and
+// as a tool call in remote mode, on the demo data at BENCH_SCALE raw events per family (default 1,000,000). The server cache is on, so the figures show the
 // overhead rather than the SQL; the remote client's own cache is off. With BENCH_STORE=clickhouse on
 // ClickHouse too.
 
@@ -11,13 +11,13 @@ import { CATALOG } from "../shared/catalog/index.ts";
 import { buildRequest } from "../shared/client/request.ts";
 import { RemoteConnections } from "../shared/client/remote-connections.ts";
 import { seedWorkspace } from "../shared/seed/demo.ts";
-import { benchServer, httpGet, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
+import { benchArguments, benchServer, httpSend, reportStores, time, type BenchContext, type BenchStore, type Row } from "./lib.ts";
 
 const NOW = "2026-03-18T15:30:00Z";
 const UNLIMITED = { quota: 1e9, windowMs: 60_000 };
 
-async function callOrThrow(client: Client, name: string): Promise<void> {
-  const result = await client.callTool({ name, arguments: {} });
+async function callOrThrow(client: Client, name: string, args: Record<string, unknown>): Promise<void> {
+  const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
 }
 
@@ -50,11 +50,12 @@ async function measure(store: BenchStore, context: BenchContext, scale: number):
 
   const rows: Row[] = [];
   for (const endpoint of CATALOG.filter((e) => e.readOnly)) {
-    const request = buildRequest(server.url, endpoint, {}, { apiKey, token });
-    const http = await time(() => httpGet(request.url, request.headers), 50);
-    rows.push({ name: `${endpoint.name} GET`, timing: http });
-    rows.push({ name: `${endpoint.name} tool over /mcp`, timing: await time(() => callOrThrow(overHttp, endpoint.name), 50), reference: http });
-    rows.push({ name: `${endpoint.name} tool, remote mode`, timing: await time(() => callOrThrow(overRemote, endpoint.name), 50), reference: http });
+    const args = benchArguments(endpoint);
+    const request = buildRequest(server.url, endpoint, args, { apiKey, token });
+    const http = await time(() => httpSend(request), 50);
+    rows.push({ name: `${endpoint.name} ${endpoint.method}`, timing: http });
+    rows.push({ name: `${endpoint.name} tool over /mcp`, timing: await time(() => callOrThrow(overHttp, endpoint.name, args), 50), reference: http });
+    rows.push({ name: `${endpoint.name} tool, remote mode`, timing: await time(() => callOrThrow(overRemote, endpoint.name, args), 50), reference: http });
   }
   await overHttp.close();
   await overRemote.close();
