@@ -261,18 +261,26 @@ export function compileQuery(input: CompileInput, dialect: Dialect): CompiledQue
 
   // The rows (part 0) and the totals (part 1, and 2 for the previous period) are ranked together, so the
   // statement reads `agg` no more often than it must: ClickHouse evaluates a named subquery wherever it is used.
-  const sql = `
-    WITH parts AS (${parts.join("\n      UNION ALL ")}),
-    agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
-    cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},
-    ${rowsOwnRows ? "" : `grid AS (${grid}),`}
-    result AS (
-      SELECT 0 AS part, ${[...dims.map((d) => `${base}.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
+  // Rows that are the current groups themselves, without a previous period, come from one read of `agg`
+  // (its totals rows are the ones with g > 0); otherwise the rows are joined to the grid or the previous period.
+  const oneRead = rowsOwnRows && !input.previous;
+  const result = oneRead
+    ? `SELECT CASE WHEN g = 0 THEN 0 ELSE 1 END AS part, ${[
+        ...dims.map((d) => `CASE WHEN g = 0 THEN ${d} END AS ${d}`),
+        ...bases.map((b) => `CASE WHEN g = 0 THEN coalesce(${b}, 0) ELSE ${b} END AS ${b}`),
+      ].join(", ")}
+      FROM agg`
+    : `SELECT 0 AS part, ${[...dims.map((d) => `${base}.${d} AS ${d}`), ...bases.map((b) => `coalesce(cur.${b}, 0) AS ${b}`), ...previousColumns].join(", ")}
       FROM ${rowsOwnRows ? "cur" : `grid LEFT JOIN cur ON ${on("cur")}`} ${previousJoin}
       UNION ALL
       SELECT 1 + p AS part, ${totalColumns.join(", ")}
-      FROM agg WHERE ${total}
-    ),
+      FROM agg WHERE ${total}`;
+  const sql = `
+    WITH parts AS (${parts.join("\n      UNION ALL ")}),
+    agg AS (SELECT g, p, ${[...dims, ...sums].join(", ")} FROM parts GROUP BY ${["g", "p", ...dims].join(", ")}),
+    ${oneRead ? "" : `cur AS (SELECT ${[...dims, ...bases].join(", ")} FROM agg WHERE ${detail} AND p = 0)${previousCte},`}
+    ${rowsOwnRows ? "" : `grid AS (${grid}),`}
+    result AS (${result}),
     ranked AS (
       SELECT *, row_number() OVER (PARTITION BY part ORDER BY ${orderSql(input)}) AS rn,
              sum(CASE WHEN part = 0 THEN 1 ELSE 0 END) OVER () AS total_rows
