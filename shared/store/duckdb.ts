@@ -1,19 +1,7 @@
 // The embedded DuckDB store: one database file per server, a small connection pool, appender-based loads.
 
-import {
-  DOUBLE,
-  DuckDBConnection,
-  LIST,
-  listValue,
-  VARCHAR,
-  type DuckDBType,
-  DuckDBDateValue,
-  DuckDBInstance,
-  DuckDBTimestampValue,
-  type DuckDBAppender,
-  type DuckDBMaterializedResult,
-  type DuckDBValue,
-} from "@duckdb/node-api";
+import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBMaterializedResult, DuckDBType, DuckDBValue } from "@duckdb/node-api";
+import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
@@ -24,6 +12,11 @@ import { ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { OAUTH_DDL } from "./oauth-ddl.ts";
 import { SQL_TYPES } from "./duckdb-types.ts";
 import { sqlString } from "./sql-literal.ts";
+
+// Required, not imported: an ESM import of this CommonJS package makes Node scan each of its modules for
+// export names, which costs a short command (an import, a key) about a third of its start-up.
+const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
+const { DOUBLE, LIST, listValue, VARCHAR, DuckDBDateValue, DuckDBTimestampValue } = duckdb;
 
 
 export function dataTableDdl(table: TableSpec): string[] {
@@ -229,7 +222,7 @@ export class DuckDbStore implements Store {
       // Group keys spanning up to 2^20 values (interned user keys of a million users) get DuckDB's
       // perfect hash aggregate, several times faster than a hash table.
       const limit: Record<string, string> = options.memoryLimit ? { memory_limit: options.memoryLimit } : {};
-      instance = await DuckDBInstance.create(path, { perfect_ht_threshold: "20", ...limit });
+      instance = await duckdb.DuckDBInstance.create(path, { perfect_ht_threshold: "20", ...limit });
     } catch (e) {
       if (/lock/i.test(String((e as Error).message))) throw new DatabaseLocked(path);
       throw e;
