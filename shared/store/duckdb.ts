@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import { plainPlan, readerSql } from "./import-plan.ts";
+import { fileReaderSql, plainPlan, readerSql } from "./import-plan.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
@@ -316,15 +316,15 @@ export class DuckDbStore implements Store {
   loadFile(request: FileRequest): Promise<number | undefined> {
     return this.writer.run(async () => {
       const { table, workspaceId, format, file } = request;
-      const reader = readerSql(format, file);
       let header: string[];
       try {
-        header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${reader}`)).getRowObjectsJS().map((r) => String(r.column_name));
+        header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
       } catch {
         return undefined;
       }
       const plan = plainPlan(table, format, header);
       if (!plan) return undefined;
+      const reader = fileReaderSql(format, file, header);
       // One pass over the file converts and checks every row; the first doubtful row stops the statement.
       const plainRows = `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
       const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
