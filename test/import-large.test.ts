@@ -4,7 +4,7 @@
 // with SIGKILL leaves the table as it was.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -137,6 +137,9 @@ test("an import killed with SIGKILL midway leaves the table as it was", async ()
 
 test("a compressed NDJSON file is inflated beside the database for the engine, and the scratch copy is removed", async () => {
   const scratch = () => readdirSync(dir).filter((name) => name.startsWith("metrigate-import-"));
+  // What a killed import left behind (its process is gone) goes too; pids never exceed 2^22 on Linux.
+  mkdirSync(join(dir, "metrigate-import-999999999-abc"));
+  writeFileSync(join(dir, "metrigate-import-999999999-abc", "rows.ndjson"), "{}\n");
   const file = write("inflate.ndjson.gz", Array.from({ length: 1000 }, (_, i) => click(ROWS + i)));
   const before = await clicks();
   expect(await runtime.importer.importFile("acme", "tr_clicks", file)).toBe(1000);

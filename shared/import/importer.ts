@@ -1,7 +1,7 @@
 // Import and ingest (CONTRACT §3, §8): validated rows stored all or nothing, then the cache dropped.
 
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -47,6 +47,27 @@ export function scratchDirFor(dbPath: string): string {
   return dbPath === ":memory:" ? tmpdir() : dirname(dbPath);
 }
 
+/** Scratch folders are named after the importing process, so that a killed one's can be recognised. */
+const SCRATCH_PREFIX = "metrigate-import-";
+
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/** Removes the scratch folders of imports that were killed before they could (their process is gone). */
+async function removeAbandonedScratch(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = name.startsWith(SCRATCH_PREFIX) ? Number.parseInt(name.slice(SCRATCH_PREFIX.length), 10) : Number.NaN;
+    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * A gzip-compressed NDJSON file inflated into an owner-only scratch folder under `dir`: DuckDB reads
  * compressed JSON on one thread but plain JSON on every core, and inflating costs a fraction of that.
@@ -54,9 +75,10 @@ export function scratchDirFor(dbPath: string): string {
  * then read compressed, where a corrupt one gets its clear message.
  */
 async function inflated(file: string, dir: string): Promise<{ file: string; remove: () => Promise<void> } | undefined> {
+  await removeAbandonedScratch(dir);
   let scratch: string | undefined;
   try {
-    scratch = await mkdtemp(join(dir, "metrigate-import-"));
+    scratch = await mkdtemp(join(dir, `${SCRATCH_PREFIX}${process.pid}-`));
     const plain = join(scratch, "rows.ndjson");
     await pipeline(createReadStream(file), createGunzip({ chunkSize: 1 << 20 }), createWriteStream(plain, { mode: 0o600 }));
     const made = scratch;
