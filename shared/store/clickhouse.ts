@@ -137,6 +137,9 @@ const CSV_CHUNK_LINES = 10_000;
 /** The engine's default block of a text INSERT; a larger load is sent as one block of its own size. */
 const DEFAULT_BLOCK_ROWS = 1_048_449;
 
+/** A byte threshold no load reaches, so the number of rows alone closes a squashed block. */
+const ONE_BLOCK_BYTES = 2 ** 40;
+
 /** The columns a data table stores, in order: the workspace, a generated id, the import columns, the version. */
 function storedColumns(table: TableSpec): [string, ...string[]] {
   return ["workspace_id", ...(table.generatedId ? [table.generatedId] : []), ...table.columns.map((c) => c.name), VERSION];
@@ -340,7 +343,12 @@ export class ClickHouseStore implements Store {
       values: csv,
       format: "CSV",
       columns: storedColumns(table),
-      clickhouse_settings: { max_insert_block_size: String(Math.max(rows, DEFAULT_BLOCK_ROWS)), input_format_csv_empty_as_default: 0 },
+      clickhouse_settings: {
+        max_insert_block_size: String(Math.max(rows, DEFAULT_BLOCK_ROWS)),
+        input_format_csv_empty_as_default: 0,
+        // The instants are written as `YYYY-MM-DD hh:mm:ss.sss`: the plain parser reads them several times faster.
+        date_time_input_format: "basic",
+      },
     });
   }
 
@@ -368,31 +376,48 @@ export class ClickHouseStore implements Store {
 
   /**
    * Stores one table's rows of one workspace from a DuckDB database (rows already checked, one per key),
-   * written by DuckDB as CSV and streamed to the engine: in one INSERT, or with `chunkRows` in INSERTs of
-   * that many rows (a bulk copy, then not all or nothing). Returns the number of rows stored.
+   * written by DuckDB as a Parquet file and streamed to the engine: in one INSERT, or with `chunkRows` in
+   * INSERTs of that many rows (a bulk copy, then not all or nothing). Parquet rather than CSV: DuckDB
+   * writes it and the engine reads it column by column, several times faster than text, and the body is
+   * a quarter of the size. `onRows` hears the rows stored so far after every INSERT. Returns the rows stored.
    */
-  async loadFromDuckDb(from: DuckDbStore, table: TableSpec, workspaceId: string, chunkRows?: number): Promise<number> {
+  async loadFromDuckDb(
+    from: DuckDbStore,
+    table: TableSpec,
+    workspaceId: string,
+    chunkRows?: number,
+    onRows?: (rows: number) => void,
+  ): Promise<number> {
     const [counted] = await from.query<{ rows: number }>(`SELECT count(*) AS rows FROM ${table.name} WHERE workspace_id = $ws`, { ws: workspaceId });
     const total = Number(counted?.rows ?? 0);
     const stamp = (this.loadStamp() * ROWS_PER_STAMP).toString();
-    // HUGEINT (signed, 128 bits) holds every version; DuckDB writes its unsigned twin many times slower.
+    // HUGEINT (signed, 128 bits) holds every version; Parquet has no 128-bit integer, so it travels as
+    // text, which the engine reads into its UInt128 column.
     const version = table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + $stamp::HUGEINT` : "$stamp::HUGEINT";
     const columns = storedColumns(table).slice(0, -1).join(", ");
-    const texts = ["workspace_id", ...table.columns.filter((c) => c.type === "string").map((c) => c.name)].join(", ");
     const size = chunkRows ?? Math.max(total, 1);
     for (let offset = 0; offset < total; offset += size) {
-      const csv = join(tmpdir(), `metrigate-clickhouse-${process.pid}-${stamp}-${offset}.csv`);
+      const file = join(tmpdir(), `metrigate-clickhouse-${process.pid}-${stamp}-${offset}.parquet`);
       try {
         const page = chunkRows === undefined ? "" : `ORDER BY rowid LIMIT ${size} OFFSET $offset`;
-        // Texts always quoted and NULL as \N: an empty text stays empty and a missing instant stays NULL.
+        // Uncompressed: on loopback or a LAN the engine reads plain pages faster than it inflates them.
         await from.exec(
-          `COPY (SELECT ${columns}, ${version} AS ${VERSION} FROM ${table.name} WHERE workspace_id = $ws ${page})
-           TO ${sqlString(csv)} (FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE (${texts}))`,
+          `COPY (SELECT ${columns}, (${version})::VARCHAR AS ${VERSION} FROM ${table.name} WHERE workspace_id = $ws ${page})
+           TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
           { ws: workspaceId, stamp, ...(chunkRows === undefined ? {} : { offset }) },
         );
-        await this.insertCsv(table, createReadStream(csv), Math.min(size, total - offset));
+        const rows = Math.min(size, total - offset);
+        await this.bulk.insert({
+          table: table.name,
+          values: createReadStream(file, { highWaterMark: 1 << 20 }),
+          format: "Parquet",
+          columns: storedColumns(table),
+          // The engine squashes the file's row groups into one block, written together.
+          clickhouse_settings: { min_insert_block_size_rows: String(Math.max(rows, DEFAULT_BLOCK_ROWS)), min_insert_block_size_bytes: String(ONE_BLOCK_BYTES) },
+        });
+        onRows?.(offset + rows);
       } finally {
-        await rm(csv, { force: true });
+        await rm(file, { force: true });
       }
     }
     return total;
