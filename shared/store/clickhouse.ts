@@ -392,8 +392,10 @@ export class ClickHouseStore implements Store {
     const total = Number(counted?.rows ?? 0);
     const stamp = (this.loadStamp() * ROWS_PER_STAMP).toString();
     // HUGEINT (signed, 128 bits) holds every version; Parquet has no 128-bit integer, so it travels as
-    // text, which the engine reads into its UInt128 column.
-    const version = table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + $stamp::HUGEINT` : "$stamp::HUGEINT";
+    // text, which the engine reads into its UInt128 column. Appended rows also carry their place in the
+    // source (as `load` gives them), which orders rows of equal instants; keyed rows are one per key.
+    const place = table.replaceKey ? "" : ` + least(row_number() OVER (ORDER BY rowid) - 1, ${ROWS_PER_STAMP - 1n})`;
+    const version = `${table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + ` : ""}$stamp::HUGEINT${place}`;
     const columns = storedColumns(table).slice(0, -1).join(", ");
     const size = chunkRows ?? Math.max(total, 1);
     for (let offset = 0; offset < total; offset += size) {
