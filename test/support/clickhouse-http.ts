@@ -37,11 +37,19 @@ async function openChdb(path: string): Promise<ChdbConnection> {
   return chdb.createChdbConnection({ path });
 }
 
+export interface InsertTiming {
+  bytes: number;
+  receiveSeconds: number;
+  engineSeconds: number;
+}
+
 export interface ClickHouseHttp {
   /** `http://127.0.0.1:<port>` while running (the port stays the same across stop/start). */
   url: string;
   user: string;
   password: string;
+  /** The last INSERT with a body: its size, and the seconds spent receiving it and in the engine (benches). */
+  lastInsert(): InsertTiming | undefined;
   /** Runs one statement directly on the engine (test setup, e.g. CREATE DATABASE). */
   command(sql: string): Promise<void>;
   /** Stops answering: the listener closes and open connections are cut, as when a server dies. */
@@ -109,6 +117,7 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
   const password = options.password ?? "";
   const connection = await openChdb(options.dataDir);
   const scratch = await mkdtemp(join(tmpdir(), "metrigate-clickhouse-http-"));
+  let last: InsertTiming | undefined;
   // One statement at a time: the embedded session keeps `USE` state between statements.
   let tail: Promise<unknown> = Promise.resolve();
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -133,7 +142,9 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     const plain = inUrl === null ? null : PLAIN_INSERT.exec(inUrl.trim());
     // A plain INSERT's rows go to a scratch file as they arrive; any other statement's body is read here.
     const rows = plain ? join(scratch, `${crypto.randomUUID()}.body`) : undefined;
+    const arrived = performance.now();
     if (rows) await pipeline(request, createWriteStream(rows, { highWaterMark: 1 << 20 }));
+    const received = performance.now();
     const body = rows ? Buffer.alloc(0) : await readBody(request);
     const queryParams: Record<string, string | null> = {};
     const settings: Record<string, string> = {};
@@ -149,7 +160,9 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
       const bytes = await serially(async () => {
         if (plain && rows) {
           // An empty body inserts nothing (the engine would call it "no data to insert").
-          if ((await stat(rows)).size > 0) await connection.command({ query: insertFromFile(plain, database, rows, settings) });
+          const bytes = (await stat(rows)).size;
+          if (bytes > 0) await connection.command({ query: insertFromFile(plain, database, rows, settings) });
+          last = { bytes, receiveSeconds: (received - arrived) / 1000, engineSeconds: (performance.now() - received) / 1000 };
           return Buffer.alloc(0);
         }
         if (inUrl !== null) {
@@ -217,6 +230,7 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     url: `http://127.0.0.1:${port}`,
     user,
     password,
+    lastInsert: () => last,
     async command(sql) {
       await serially(() => connection.command({ query: sql }));
     },
