@@ -142,6 +142,15 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     const plain = inUrl === null ? null : PLAIN_INSERT.exec(inUrl.trim());
     // A plain INSERT's rows go to a scratch file as they arrive; any other statement's body is read here.
     const rows = plain ? join(scratch, `${crypto.randomUUID()}.body`) : undefined;
+    try {
+      await answer(request, response, url, plain, rows);
+    } finally {
+      if (rows) await rm(rows, { force: true });
+    }
+  }
+
+  async function answer(request: IncomingMessage, response: ServerResponse, url: URL, plain: RegExpExecArray | null, rows: string | undefined): Promise<void> {
+    const inUrl = url.searchParams.get("query");
     const arrived = performance.now();
     if (rows) await pipeline(request, createWriteStream(rows, { highWaterMark: 1 << 20 }));
     const received = performance.now();
@@ -192,8 +201,6 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
       const message = String((error as Error).message).trim();
       const body = message.startsWith("Code:") ? message : `Code: ${code}. DB::Exception: ${message}${typeof type === "string" ? ` (${type})` : ""}`;
       fail(response, code === 81 || code === 60 ? 404 : 500, code, body);
-    } finally {
-      if (rows) await rm(rows, { force: true });
     }
   }
 
