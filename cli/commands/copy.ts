@@ -30,12 +30,7 @@ export const copy: Command = {
         const accounts = await copyAccounts(source, target);
         const workspaces = (await source.query<{ id: string }>("SELECT id FROM mg_workspaces ORDER BY id")).map((w) => w.id);
         const bar = progressBar(ctx);
-        let copied;
-        try {
-          copied = await copyData(source, target, workspaces, bar?.update);
-        } finally {
-          bar?.stop();
-        }
+        const copied = await copyData(source, target, workspaces, bar?.update).finally(() => bar?.stop());
         const rows = copied.reduce((sum, t) => sum + t.rows, 0);
         const seconds = (Date.now() - started) / 1000;
         ctx.print(`Copied ${rows} rows and the accounts of ${workspaces.length} workspaces into ClickHouse in ${seconds.toFixed(1)} s.`, {
