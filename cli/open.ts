@@ -4,7 +4,7 @@ import { Accounts } from "../shared/auth/accounts.ts";
 import { deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
 import { clockFromEnv } from "../shared/clock.ts";
 import { configFromEnv } from "../shared/config.ts";
-import { Importer } from "../shared/import/importer.ts";
+import { Importer, scratchDirFor } from "../shared/import/importer.ts";
 import type { Runtime } from "../shared/runtime.ts";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
 
@@ -34,7 +34,7 @@ export async function withImporter<T>(env: NodeJS.ProcessEnv, fn: (importer: Imp
   try {
     const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath)), clockFromEnv(config.now));
     // This process caches no answers, so an import makes none stale.
-    return await fn(new Importer({ store, accounts, engine: { invalidate: async () => undefined } }));
+    return await fn(new Importer({ store, accounts, engine: { invalidate: async () => undefined }, scratchDir: scratchDirFor(config.dbPath) }));
   } finally {
     await store.close();
   }

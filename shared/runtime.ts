@@ -18,7 +18,7 @@ import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
 import type { SharedExportFiles } from "./export/clickhouse-export-files.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
-import { Importer } from "./import/importer.ts";
+import { Importer, scratchDirFor } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
 import { DuckDbStore } from "./store/duckdb.ts";
 import type { Store } from "./store/store.ts";
@@ -110,7 +110,7 @@ export async function createRuntime(
   const cache = new ResultCache(config.cacheTtlSeconds);
   const exports = new ParquetExports({ store, key: keys.urls, clock, dir: exportsDirFor(config.dbPath), shared: sharedExports }, config);
   const engine = new Engine({ store, clock, cache, host: options.host ?? exports.hostServices(), announcer });
-  const importer = new Importer({ store, accounts, engine });
+  const importer = new Importer({ store, accounts, engine, scratchDir: scratchDirFor(config.dbPath) });
   const limits = new RateLimits({ redisUrl: serving ? config.redisUrl : undefined, policies: options.limitPolicies });
   const loginThrottle = new LoginThrottle({ redis: serving ? redis : null, policies: options.loginPolicies });
   const oauth = new OAuthServer({

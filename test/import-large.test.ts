@@ -1,9 +1,10 @@
 // Large imports all or nothing (issue 14): a bad row at the first, a middle and the last line of a
 // 200,000-row file in every format stores nothing and names the line and column; valid files of every
-// format go through the engine's own reader; an import killed with SIGKILL leaves the table as it was.
+// format go through the engine's own reader (a compressed NDJSON file inflated first); an import killed
+// with SIGKILL leaves the table as it was.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -133,3 +134,21 @@ test("an import killed with SIGKILL midway leaves the table as it was", async ()
     await after.close();
   }
 }, 120_000);
+
+test("a compressed NDJSON file is inflated beside the database for the engine, and the scratch copy is removed", async () => {
+  const scratch = () => readdirSync(dir).filter((name) => name.startsWith("metrigate-import-"));
+  // What a killed import left behind (its process is gone) goes too; pids never exceed 2^22 on Linux.
+  mkdirSync(join(dir, "metrigate-import-999999999-abc"));
+  writeFileSync(join(dir, "metrigate-import-999999999-abc", "rows.ndjson"), "{}\n");
+  const file = write("inflate.ndjson.gz", Array.from({ length: 1000 }, (_, i) => click(ROWS + i)));
+  const before = await clicks();
+  expect(await runtime.importer.importFile("acme", "tr_clicks", file)).toBe(1000);
+  expect(await clicks()).toBe(before + 1000);
+  expect(scratch()).toEqual([]);
+  // A corrupt file cannot be inflated: it is read compressed, which names the problem; nothing is left behind.
+  const corrupt = join(dir, "corrupt.ndjson.gz");
+  writeFileSync(corrupt, gzipSync(JSON.stringify(click(0))).subarray(0, 20));
+  await expect(runtime.importer.importFile("acme", "tr_clicks", corrupt)).rejects.toThrow(`${corrupt}: not a valid gzip file`);
+  expect(await clicks()).toBe(before + 1000);
+  expect(scratch()).toEqual([]);
+});

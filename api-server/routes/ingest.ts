@@ -5,14 +5,13 @@
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import { Forbidden, InvalidInput, MetrigateError, Unauthorized } from "../../shared/errors.ts";
-import { requireTable } from "../../shared/import/importer.ts";
+import { requireTable, scratchDirFor } from "../../shared/import/importer.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { applyRateLimit } from "../rate-limit.ts";
 import type { RouteTable } from "../route-table.ts";
@@ -71,7 +70,7 @@ export function registerIngestRoutes(app: FastifyInstance, runtime: Runtime, rou
       if (encoding !== "identity" && encoding !== "gzip") {
         throw new InvalidInput(`Content-Encoding "${encoding}" is not supported; send the body plain or with Content-Encoding: gzip.`);
       }
-      const dir = await mkdtemp(join(spoolDir(runtime.config.dbPath), "metrigate-ingest-"));
+      const dir = await mkdtemp(join(scratchDirFor(runtime.config.dbPath), "metrigate-ingest-"));
       try {
         const file = join(dir, "body.ndjson");
         try {
@@ -88,14 +87,6 @@ export function registerIngestRoutes(app: FastifyInstance, runtime: Runtime, rou
       }
     });
   });
-}
-
-/**
- * Where bodies wait for the import: beside the database (real disk; /tmp is often memory-backed),
- * or the system's temporary folder for an in-memory database.
- */
-function spoolDir(dbPath: string): string {
-  return dbPath === ":memory:" ? tmpdir() : dirname(dbPath);
 }
 
 function isStream(body: unknown): body is IncomingMessage {

@@ -1,7 +1,6 @@
 // Workspaces, users, API keys and JWTs: issuing, verifying and revoking every credential of CONTRACT §4.
 
 import { randomBytes, randomUUID } from "node:crypto";
-import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import NodeCache from "node-cache";
 import type { Clock } from "../clock.ts";
 import { Forbidden, InvalidInput, NotFound, Unauthorized } from "../errors.ts";
@@ -10,6 +9,9 @@ import { NO_ANNOUNCEMENTS, type Announcer } from "../announce/announcements.ts";
 import { ACCOUNT_SQL } from "./account-sql.ts";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./passwords.ts";
 import { constantTimeEqual, decrypt, encrypt, hmacHex, type Keys } from "./secrets.ts";
+
+/** jose is loaded on first use: commands that sign or verify no token (an import) start without it. */
+const loadJose = () => import("jose");
 
 export const PLANS = ["starter", "growth", "enterprise"] as const;
 export type Plan = (typeof PLANS)[number];
@@ -208,6 +210,7 @@ export class Accounts {
     const jti = randomUUID();
     const issuedAt = Math.floor(this.clock.now().getTime() / 1000);
     const expiresAt = new Date((issuedAt + lifetimeSeconds) * 1000);
+    const { SignJWT } = await loadJose();
     const token = await new SignJWT({ wid: workspaceId, kind })
       .setProtectedHeader({ alg: JWT_ALGORITHM, typ: "JWT" })
       .setIssuer(JWT_ISSUER)
@@ -253,6 +256,7 @@ export class Accounts {
 
   /** Verifies signature (HS256 only), expiry (≤ 60 s leeway), issuer and revocation. */
   async verifyToken(token: string): Promise<Principal> {
+    const { errors: joseErrors, jwtVerify } = await loadJose();
     let payload;
     try {
       ({ payload } = await jwtVerify(token, this.keys.jwt, {
