@@ -1,26 +1,22 @@
 // Wires the core together from a Config: store, accounts, engine, cache, limits, importer, announcements.
 
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
-import type { Redis } from "ioredis";
-import { connectRedis, NO_ANNOUNCEMENTS, RedisAnnouncements } from "./announce/announcements.ts";
+import { readFileSync } from "node:fs";
+import { NO_ANNOUNCEMENTS } from "./announce/announcements.ts";
 import { Accounts } from "./auth/accounts.ts";
 import { DEFAULT_LOGIN_POLICIES, LoginThrottle } from "./auth/login-throttle.ts";
 import { ClientDocuments } from "./auth/client-metadata-documents.ts";
 import { OAuthServer } from "./auth/oauth.ts";
 import { OAuthStore, processClaimOnce, redisClaimOnce } from "./auth/oauth-store.ts";
-import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
-import { claimSharedSecret } from "./auth/shared-secret.ts";
+import { openShared, reportInBackground } from "./open-shared.ts";
+import type { Keys } from "./auth/secrets.ts";
 import { ResultCache } from "./cache/result-cache.ts";
 import type { HostServices } from "./catalog/define.ts";
 import { clockFromEnv, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { Engine } from "./engine.ts";
-import type { SharedExportFiles } from "./export/clickhouse-export-files.ts";
 import { exportsDirFor, ParquetExports } from "./export/parquet-exports.ts";
 import { Importer, scratchDirFor } from "./import/importer.ts";
 import { RateLimits, type LimitPolicy } from "./limits/rate-limits.ts";
-import { DuckDbStore } from "./store/duckdb.ts";
 import type { Store } from "./store/store.ts";
 
 export interface Runtime {
@@ -44,31 +40,6 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-interface OpenedStore {
-  store: Store;
-  /** Where export files are kept for every server (ClickHouse), if anywhere. */
-  sharedExports?: SharedExportFiles;
-}
-
-async function openStore(config: Config): Promise<OpenedStore> {
-  if (config.storeKind === "clickhouse") {
-    // Loaded only when used, so DuckDB-only processes (every CLI command) start without the client.
-    const { ClickHouseStore, clickHouseOptionsOf } = await import("./store/clickhouse.ts");
-    const { ClickHouseExportFiles } = await import("./export/clickhouse-export-files.ts");
-    const store = await ClickHouseStore.open(clickHouseOptionsOf(config));
-    // No database file here, but the folder still holds this server's scratch: ingest bodies waiting for
-    // their INSERT and local copies of export files.
-    if (config.dbPath !== ":memory:") mkdirSync(dirname(config.dbPath), { recursive: true, mode: 0o700 });
-    return { store, sharedExports: new ClickHouseExportFiles(store) };
-  }
-  return { store: await DuckDbStore.open(config.dbPath) };
-}
-
-/** The Redis channel of one deployment: the servers sharing one ClickHouse database. */
-function announcementChannel(config: Config): string {
-  return `metrigate:${config.clickhouseDatabase}:announcements`;
-}
-
 export async function createRuntime(
   config: Config,
   options: {
@@ -82,29 +53,11 @@ export async function createRuntime(
   } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? clockFromEnv(config.now);
-  const onBackgroundError = options.onBackgroundError ?? ((e: unknown) => console.error(`metrigate: ${e instanceof Error ? e.message : String(e)}`));
+  const onBackgroundError = options.onBackgroundError ?? reportInBackground;
   // Operator commands serve no API traffic, so only servers join the shared (Redis) limits; on ClickHouse
   // every process announces the changes it makes. Redis is checked first: the quicker start-up error.
   const serving = options.sharedLimits !== false;
-  const redis: Redis | null =
-    config.redisUrl && (serving || config.storeKind === "clickhouse") ? await connectRedis(config.redisUrl) : null;
-  let opened: OpenedStore;
-  try {
-    opened = await openStore(config);
-  } catch (error) {
-    redis?.disconnect();
-    throw error;
-  }
-  const { store, sharedExports } = opened;
-  const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
-  if (store.dialect === "clickhouse") {
-    await claimSharedSecret(store, keys.fingerprint).catch(async (error: unknown) => {
-      redis?.disconnect();
-      await store.close();
-      throw error;
-    });
-  }
-  const announcements = redis && store.dialect === "clickhouse" ? new RedisAnnouncements(redis, announcementChannel(config), onBackgroundError) : null;
+  const { store, sharedExports, redis, keys, announcements } = await openShared(config, { serving, onBackgroundError });
   const announcer = announcements ?? NO_ANNOUNCEMENTS;
   const accounts = new Accounts(store, keys, clock, announcer);
   const cache = new ResultCache(config.cacheTtlSeconds);

@@ -7,6 +7,7 @@ import { configFromEnv } from "../../shared/config.ts";
 import { copyAccounts, copyData } from "../../shared/store/copy.ts";
 import { DuckDbStore } from "../../shared/store/duckdb.ts";
 import { UsageError, type Command } from "../command.ts";
+import { progressBar } from "../progress.ts";
 
 export const copy: Command = {
   words: ["copy"],
@@ -28,7 +29,8 @@ export const copy: Command = {
         const started = Date.now();
         const accounts = await copyAccounts(source, target);
         const workspaces = (await source.query<{ id: string }>("SELECT id FROM mg_workspaces ORDER BY id")).map((w) => w.id);
-        const copied = await copyData(source, target, workspaces);
+        const bar = progressBar(ctx);
+        const copied = await copyData(source, target, workspaces, bar?.update).finally(() => bar?.stop());
         const rows = copied.reduce((sum, t) => sum + t.rows, 0);
         const seconds = (Date.now() - started) / 1000;
         ctx.print(`Copied ${rows} rows and the accounts of ${workspaces.length} workspaces into ClickHouse in ${seconds.toFixed(1)} s.`, {

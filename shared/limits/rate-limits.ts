@@ -78,6 +78,17 @@ function markActive(limiter: Bottleneck): void {
   if (store && typeof store._nextRequest === "number") store._nextRequest = Math.max(store._nextRequest, Date.now());
 }
 
+/** The Redis hash where Bottleneck keeps a limiter's reservoir and the start of its window. */
+function settingsKey(tracked: Tracked, key: string): string {
+  return `b_${tracked.group.id}-${key}_settings`;
+}
+
+/** A unit back into the reservoir only while the window it was taken in lasts (KEYS[1]: settings, ARGV[1]: window). */
+const GIVE_BACK_IN_WINDOW = `if redis.call('hget', KEYS[1], 'lastReservoirRefresh') == ARGV[1] then
+  return redis.call('hincrby', KEYS[1], 'reservoir', 1)
+end
+return false`;
+
 export class RateLimits {
   private readonly groups: Record<Principal["kind"], { credential: Tracked; workspace: Tracked | null }>;
   private readonly connection: Bottleneck.IORedisConnection | null;
@@ -125,7 +136,7 @@ export class RateLimits {
     const shared = await this.take(workspace, principal.workspace.id);
     if (!shared.accepted) {
       // Not served, so not counted against the credential either.
-      await credential.group.key(principal.credentialId).incrementReservoir(1);
+      await this.giveBack(credential, principal.credentialId, own.window);
       throw new RateLimitExceeded(shared.state);
     }
     return shared.state.remaining < own.state.remaining ? shared.state : own.state;
@@ -133,20 +144,21 @@ export class RateLimits {
 
   /**
    * One unit from a limiter's reservoir. The decrement is atomic in both datastores, so its result is
-   * exactly this request's remaining count, however many requests run at once; a refused request puts
-   * its unit back.
+   * exactly this request's remaining count, however many requests run at once. A refused request keeps
+   * its unit: the reservoir just goes below zero, and the next window starts full whatever it held.
+   * (Giving the unit back raced with the window's renewal: landing in the new window, it added a unit
+   * that window never had, so one more request was served and two answers showed the same Remaining.)
    */
-  private async take(tracked: Tracked, key: string): Promise<{ accepted: boolean; state: LimitState }> {
+  private async take(tracked: Tracked, key: string): Promise<{ accepted: boolean; state: LimitState; window: string }> {
     const limiter = tracked.group.key(key);
     const { quota, windowMs } = tracked.policy;
     let left = (await limiter.incrementReservoir(-1)) ?? 0;
-    // Bottleneck's Redis script refreshes an elapsed window after applying the increment, which then
-    // reads as a full reservoir: take this request's unit from the new window.
+    // Bottleneck's Redis script renews an elapsed window after applying the increment, which then reads
+    // as a full reservoir: this request is the new window's first and takes its unit from it.
     if (left >= quota) left = (await limiter.incrementReservoir(-1)) ?? 0;
     if (!this.redis) markActive(limiter);
-    const accepted = left >= 0;
-    if (!accepted) await limiter.incrementReservoir(1);
-    const untilEnd = (await this.windowEnd(tracked, key)) - Date.now();
+    const window = await this.windowStart(tracked, key);
+    const untilEnd = Number(window) + windowMs - Date.now();
     const state = {
       policy: tracked.policy,
       remaining: Math.max(0, left),
@@ -154,23 +166,30 @@ export class RateLimits {
       // Bottleneck refreshes on a 250 ms heartbeat, so a retry waits for that too.
       retryAfterSeconds: Math.max(1, Math.ceil((untilEnd + 250) / 1000)),
     };
-    return { accepted, state };
+    return { accepted: left >= 0, state, window };
   }
 
-  private async windowEnd(tracked: Tracked, key: string): Promise<number> {
+  /**
+   * Puts back a unit taken in `window`, only if that window is still the current one: in a renewed window
+   * the unit was never taken. With Redis the check and the increment are one atomic script.
+   */
+  private async giveBack(tracked: Tracked, key: string, window: string): Promise<void> {
+    if (this.redis) {
+      await this.redis.eval(GIVE_BACK_IN_WINDOW, 1, settingsKey(tracked, key), window);
+      return;
+    }
+    if ((await this.windowStart(tracked, key)) === window) await tracked.group.key(key).incrementReservoir(1);
+  }
+
+  /** When the limiter's current window began (epoch ms, as Bottleneck's Redis datastore records it). */
+  private async windowStart(tracked: Tracked, key: string): Promise<string> {
     const now = Date.now();
-    const { windowMs } = tracked.policy;
-    let windowStart: number;
     if (this.redis) {
       // Bottleneck's Redis scripts start a window at the first request after the previous one ended.
-      const settings = `b_${tracked.group.id}-${key}_settings`;
-      const last = await this.redis.hget(settings, "lastReservoirRefresh");
-      windowStart = Number(last ?? now);
-    } else {
-      const created = tracked.created.get(key) ?? now;
-      windowStart = now - ((now - created) % windowMs);
+      return (await this.redis.hget(settingsKey(tracked, key), "lastReservoirRefresh")) ?? String(now);
     }
-    return windowStart + windowMs;
+    const created = tracked.created.get(key) ?? now;
+    return String(now - ((now - created) % tracked.policy.windowMs));
   }
 
   async close(): Promise<void> {

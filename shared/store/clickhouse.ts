@@ -2,7 +2,7 @@
 // migrated on start, ReplacingMergeTree where a newer row replaces an older one, 503 while unreachable.
 
 import { createReadStream, createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -136,6 +136,28 @@ const CSV_CHUNK_LINES = 10_000;
 
 /** The engine's default block of a text INSERT; a larger load is sent as one block of its own size. */
 const DEFAULT_BLOCK_ROWS = 1_048_449;
+
+/** A byte threshold no load reaches, so the number of rows alone closes a squashed block. */
+const ONE_BLOCK_BYTES = 2 ** 40;
+
+/** Runs `fn` with a path in a fresh owner-only folder (raw rows pass through it), removed afterwards. */
+async function withScratchFile<T>(name: string, fn: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "metrigate-clickhouse-"));
+  try {
+    return await fn(join(dir, name));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A row's version as DuckDB SQL over its import columns (`$stamp`: the load's stamp): the table's version
+ * column above the stamp. HUGEINT (signed, 128 bits) holds every version; Parquet has no 128-bit integer,
+ * so it travels as text, which the engine reads into its UInt128 column.
+ */
+function versionSql(table: TableSpec): string {
+  return `${table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + ` : ""}$stamp::HUGEINT`;
+}
 
 /** The columns a data table stores, in order: the workspace, a generated id, the import columns, the version. */
 function storedColumns(table: TableSpec): [string, ...string[]] {
@@ -340,25 +362,46 @@ export class ClickHouseStore implements Store {
       values: csv,
       format: "CSV",
       columns: storedColumns(table),
-      clickhouse_settings: { max_insert_block_size: String(Math.max(rows, DEFAULT_BLOCK_ROWS)), input_format_csv_empty_as_default: 0 },
+      clickhouse_settings: {
+        max_insert_block_size: String(Math.max(rows, DEFAULT_BLOCK_ROWS)),
+        input_format_csv_empty_as_default: 0,
+        // The instants are written as `YYYY-MM-DD hh:mm:ss.sss`: the plain parser reads them several times faster.
+        date_time_input_format: "basic",
+      },
     });
   }
 
   /**
-   * The fast path of a file import: DuckDB's own reader reads and checks the file in a scratch database
-   * exactly as the DuckDB store's fast path does (one definition of "plainly valid") and keeps the
-   * winning row of every key; the rows then go to the engine in one INSERT. Nothing reaches ClickHouse
-   * before every row has passed; undefined (nothing stored) sends the file down the careful path. Alert
+   * The fast path of a file import: DuckDB's own reader reads and checks the file exactly as the DuckDB
+   * store's fast path does (one definition of "plainly valid") and writes the rows as a Parquet file, with
+   * the workspace and the load's version, in one pass; the file then goes to the engine in one INSERT.
+   * Nothing reaches ClickHouse before every row has passed; undefined (nothing stored) sends the file down
+   * the careful path. A file that repeats a key is first stored in a scratch DuckDB database, which keeps
+   * the last row of each key, and so are appended tables (their rows carry their place in the file); alert
    * files (ids numbered per workspace) always go the careful way.
    */
   loadFile(request: FileRequest): Promise<number | undefined> {
-    if (request.table.generatedId) return Promise.resolve(undefined);
+    const { table, workspaceId } = request;
+    if (table.generatedId) return Promise.resolve(undefined);
     return this.guarded(async () => {
       const scratch = await DuckDbStore.open(":memory:");
       try {
+        if (table.replaceKey) {
+          const stamp = (this.loadStamp() * ROWS_PER_STAMP).toString();
+          const names = table.columns.map((c) => c.name).join(", ");
+          const select = (rows: string) => `SELECT $ws AS workspace_id, ${names}, (${versionSql(table)})::VARCHAR AS ${VERSION} FROM ${rows}`;
+          const direct = await withScratchFile("rows.parquet", async (file) => {
+            const written = await scratch.writePlainParquet(request, file, select, { ws: workspaceId, stamp });
+            if (written === undefined) return { stored: undefined };
+            if (written.repeats > 0) return undefined;
+            await this.insertParquet(table, file, written.rows);
+            return { stored: written.rows };
+          });
+          if (direct) return direct.stored;
+        }
         const rows = await scratch.loadFile(request);
         if (rows === undefined) return undefined;
-        await this.loadFromDuckDb(scratch, request.table, request.workspaceId);
+        await this.loadFromDuckDb(scratch, table, workspaceId);
         return rows;
       } finally {
         await scratch.close();
@@ -366,34 +409,53 @@ export class ClickHouseStore implements Store {
     });
   }
 
+  /** One INSERT of a Parquet file of stored columns in table order; the engine squashes its row groups into one block. */
+  private async insertParquet(table: TableSpec, file: string, rows: number): Promise<void> {
+    await this.bulk.insert({
+      table: table.name,
+      values: createReadStream(file, { highWaterMark: 1 << 20 }),
+      format: "Parquet",
+      columns: storedColumns(table),
+      clickhouse_settings: { min_insert_block_size_rows: String(Math.max(rows, DEFAULT_BLOCK_ROWS)), min_insert_block_size_bytes: String(ONE_BLOCK_BYTES) },
+    });
+  }
+
   /**
    * Stores one table's rows of one workspace from a DuckDB database (rows already checked, one per key),
-   * written by DuckDB as CSV and streamed to the engine: in one INSERT, or with `chunkRows` in INSERTs of
-   * that many rows (a bulk copy, then not all or nothing). Returns the number of rows stored.
+   * written by DuckDB as a Parquet file and streamed to the engine: in one INSERT, or with `chunkRows` in
+   * INSERTs of that many rows (a bulk copy, then not all or nothing). Parquet rather than CSV: DuckDB
+   * writes it and the engine reads it column by column, several times faster than text, and the body is
+   * a quarter of the size. `onRows` hears the rows stored so far after every INSERT. Returns the rows stored.
    */
-  async loadFromDuckDb(from: DuckDbStore, table: TableSpec, workspaceId: string, chunkRows?: number): Promise<number> {
+  async loadFromDuckDb(
+    from: DuckDbStore,
+    table: TableSpec,
+    workspaceId: string,
+    chunkRows?: number,
+    onRows?: (rows: number) => void,
+  ): Promise<number> {
     const [counted] = await from.query<{ rows: number }>(`SELECT count(*) AS rows FROM ${table.name} WHERE workspace_id = $ws`, { ws: workspaceId });
     const total = Number(counted?.rows ?? 0);
     const stamp = (this.loadStamp() * ROWS_PER_STAMP).toString();
-    // HUGEINT (signed, 128 bits) holds every version; DuckDB writes its unsigned twin many times slower.
-    const version = table.version ? `(epoch_ms(${table.version})::HUGEINT << 80) + $stamp::HUGEINT` : "$stamp::HUGEINT";
+    // Appended rows also carry their place in the source (as `load` gives them), which orders rows of
+    // equal instants; keyed rows are one per key.
+    const place = table.replaceKey ? "" : ` + least(row_number() OVER (ORDER BY rowid) - 1, ${ROWS_PER_STAMP - 1n})`;
+    const version = `${versionSql(table)}${place}`;
     const columns = storedColumns(table).slice(0, -1).join(", ");
-    const texts = ["workspace_id", ...table.columns.filter((c) => c.type === "string").map((c) => c.name)].join(", ");
     const size = chunkRows ?? Math.max(total, 1);
     for (let offset = 0; offset < total; offset += size) {
-      const csv = join(tmpdir(), `metrigate-clickhouse-${process.pid}-${stamp}-${offset}.csv`);
-      try {
+      await withScratchFile("rows.parquet", async (file) => {
         const page = chunkRows === undefined ? "" : `ORDER BY rowid LIMIT ${size} OFFSET $offset`;
-        // Texts always quoted and NULL as \N: an empty text stays empty and a missing instant stays NULL.
+        // Uncompressed: on loopback or a LAN the engine reads plain pages faster than it inflates them.
         await from.exec(
-          `COPY (SELECT ${columns}, ${version} AS ${VERSION} FROM ${table.name} WHERE workspace_id = $ws ${page})
-           TO ${sqlString(csv)} (FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE (${texts}))`,
+          `COPY (SELECT ${columns}, (${version})::VARCHAR AS ${VERSION} FROM ${table.name} WHERE workspace_id = $ws ${page})
+           TO ${sqlString(file)} (FORMAT parquet, COMPRESSION uncompressed)`,
           { ws: workspaceId, stamp, ...(chunkRows === undefined ? {} : { offset }) },
         );
-        await this.insertCsv(table, createReadStream(csv), Math.min(size, total - offset));
-      } finally {
-        await rm(csv, { force: true });
-      }
+        const rows = Math.min(size, total - offset);
+        await this.insertParquet(table, file, rows);
+        onRows?.(offset + rows);
+      });
     }
     return total;
   }

@@ -1,16 +1,21 @@
-// Moving up (CONTRACT §14): every data row of a DuckDB database copied into another store, table by table,
-// in import order, through the target's own all-or-nothing `load` — so a second copy replaces, never doubles;
-// and its workspaces and credentials into ClickHouse's account tables, replaced by key the same way.
+// Moving up (CONTRACT §14): every data row of a DuckDB database copied into ClickHouse, table by table, in
+// import order — DuckDB writes each table as Parquet and the engine loads it in large INSERTs, replacing by
+// key, so a second copy replaces, never doubles; and its workspaces and credentials into ClickHouse's
+// account tables, replaced by key the same way.
 
 import { InvalidInput } from "../errors.ts";
 import { ACCOUNT_COLUMNS } from "./accounts-ddl.ts";
 import { OAUTH_COLUMNS } from "./oauth-ddl.ts";
 import type { ClickHouseStore } from "./clickhouse.ts";
-import type { Cell, Store } from "./store.ts";
-import { TABLES, type ColumnSpec, type TableSpec } from "./tables.ts";
+import { DuckDbStore } from "./duckdb.ts";
+import type { Store } from "./store.ts";
+import { TABLES, type TableSpec } from "./tables.ts";
 
-/** Rows per load: large enough to keep loads few, small enough to keep memory flat at millions of rows. */
+/** Rows per account INSERT: large enough to keep INSERTs few, small enough to keep memory flat. */
 const CHUNK_ROWS = 100_000;
+
+/** Rows per data INSERT of a large table: one Parquet file of about 20-60 MB, one part per month per INSERT. */
+const DATA_CHUNK_ROWS = 1_000_000;
 
 export interface CopiedTable {
   workspace: string;
@@ -18,47 +23,50 @@ export interface CopiedTable {
   rows: number;
 }
 
-/** A stored value (timestamps as ISO text, dates as midnight instants) back as the cell `load` takes. */
-function toCell(column: ColumnSpec, value: unknown): Cell {
-  if (value === null || value === undefined) return null;
-  if (column.type === "timestamp") return Date.parse(String(value));
-  if (column.type === "date") return String(value).slice(0, 10);
-  if (column.type === "integer" || column.type === "number") return Number(value);
-  if (column.type === "boolean") return Boolean(value);
-  return String(value);
+/** What a copy needs of its target: ClickHouse's bulk load from DuckDB, and plain statements. */
+export type CopyTarget = Pick<ClickHouseStore, "loadFromDuckDb" | "exec">;
+
+/** A store the data can be copied into (ClickHouse), told apart without loading the ClickHouse client. */
+export function isCopyTarget(store: Store): store is Store & CopyTarget {
+  return store.dialect === "clickhouse" && "loadFromDuckDb" in store;
 }
 
-async function copyTable(from: Store, to: Store, table: TableSpec, workspaceId: string): Promise<number> {
-  const names = table.columns.map((c) => c.name).join(", ");
-  // Generated ids (alert ids) are given again in the same order: the target's rows of the workspace go
-  // first, so the ids come out equal and a second copy does not add them twice.
-  const order = table.generatedId ? table.generatedId : "rowid";
-  if (table.generatedId) {
-    await to.exec(
-      to.dialect === "clickhouse"
-        ? `DELETE FROM ${table.name} WHERE workspace_id = {ws:String}`
-        : `DELETE FROM ${table.name} WHERE workspace_id = $ws`,
-      { ws: workspaceId },
-    );
-  }
-  let copied = 0;
-  for (let offset = 0; ; offset += CHUNK_ROWS) {
-    const rows = await from.query<Record<string, unknown>>(
-      `SELECT ${names} FROM ${table.name} WHERE workspace_id = $ws ORDER BY ${order} LIMIT ${CHUNK_ROWS} OFFSET $offset`,
-      { ws: workspaceId, offset },
-    );
-    if (rows.length === 0) return copied;
-    copied += await to.load({ table, workspaceId, rows: rows.map((row) => table.columns.map((c) => toCell(c, row[c.name]))) });
-    if (rows.length < CHUNK_ROWS) return copied;
-  }
+/**
+ * Appended tables (alerts, sync logs) have no key to replace by: the workspace's rows there are removed
+ * first, so a second copy replaces them instead of adding them again. Keyed tables replace by key.
+ */
+async function copyTable(from: DuckDbStore, to: CopyTarget, table: TableSpec, workspaceId: string, onRows: (rows: number) => void): Promise<number> {
+  if (!table.replaceKey) await to.exec(`DELETE FROM ${table.name} WHERE workspace_id = {ws:String}`, { ws: workspaceId });
+  return to.loadFromDuckDb(from, table, workspaceId, DATA_CHUNK_ROWS, onRows);
 }
 
-/** Copies every workspace's rows of every data table; returns what was copied, table by table. */
-export async function copyData(from: Store, to: Store, workspaceIds: readonly string[]): Promise<CopiedTable[]> {
-  if (from.dialect !== "duckdb") throw new InvalidInput("The copy reads a DuckDB database (METRIGATE_DB).");
+/**
+ * Copies every workspace's rows of every data table; returns what was copied, table by table.
+ * `onProgress` hears the share of rows stored so far after every INSERT.
+ */
+export async function copyData(
+  from: Store,
+  to: Store,
+  workspaceIds: readonly string[],
+  onProgress?: (progress: { fraction: number; rows: number }) => void,
+): Promise<CopiedTable[]> {
+  if (!(from instanceof DuckDbStore)) throw new InvalidInput("The copy reads a DuckDB database (METRIGATE_DB).");
+  if (!isCopyTarget(to)) throw new InvalidInput("The copy writes into ClickHouse (METRIGATE_STORE=clickhouse).");
+  let total = 0;
+  for (const table of TABLES) {
+    const [counted] = await from.query<{ rows: number }>(`SELECT count(*) AS rows FROM ${table.name} WHERE list_contains($ws, workspace_id)`, {
+      ws: [...workspaceIds],
+    });
+    total += Number(counted?.rows ?? 0);
+  }
   const copied: CopiedTable[] = [];
+  let done = 0;
   for (const workspace of workspaceIds) {
-    for (const table of TABLES) copied.push({ workspace, table: table.name, rows: await copyTable(from, to, table, workspace) });
+    for (const table of TABLES) {
+      const rows = await copyTable(from, to, table, workspace, (stored) => onProgress?.({ fraction: total === 0 ? 1 : (done + stored) / total, rows: done + stored }));
+      done += rows;
+      copied.push({ workspace, table: table.name, rows });
+    }
   }
   return copied;
 }

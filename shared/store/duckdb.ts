@@ -53,6 +53,18 @@ function internSql(table: TableSpec): string[] {
   ];
 }
 
+/**
+ * How many rows of `from` repeat the key of another, found among the keys' hashes, sorted: for ten million
+ * rows a third cheaper than a hash table of every key, and hashes cost a fraction of the strings. Two keys
+ * sharing a hash (about one chance in 300,000 for 10 million keys) only count as a repeat, which callers
+ * then settle exactly.
+ */
+function repeatsSql(key: string, from: string): string {
+  return `SELECT count(*) AS repeats FROM (
+            SELECT h, lag(h) OVER (ORDER BY h) AS previous FROM (SELECT hash(${key}) AS h FROM ${from}))
+          WHERE h = previous`;
+}
+
 /** The database file is held by another process: a clear sentence instead of DuckDB's IO error. */
 export class DatabaseLocked extends MetrigateError {
   constructor(path: string) {
@@ -313,20 +325,59 @@ export class DuckDbStore implements Store {
     });
   }
 
+  /**
+   * The SELECT of a file's rows as the import columns in table order, converted and checked in one pass
+   * over the file: the first doubtful row stops the statement. Undefined when the file's columns are not
+   * plainly known (the careful path then explains).
+   */
+  private async plainRowsSql({ table, format, file }: FileRequest): Promise<string | undefined> {
+    let header: string[];
+    try {
+      header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
+    } catch {
+      return undefined;
+    }
+    const plan = plainPlan(table, format, header);
+    if (!plan) return undefined;
+    const reader = fileReaderSql(format, file, header);
+    return `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+  }
+
+  /**
+   * A file's plainly valid rows written as a Parquet file without being stored: `select` turns the SELECT
+   * of the rows (import columns in table order) into what is written, with `params` bound. Returns the
+   * rows written and how many of them repeat a key of an earlier one (by their keys' hashes, as
+   * `storeRows` counts them; 0 for a table without a key); undefined, with nothing written, when the file
+   * is not plainly valid.
+   */
+  writePlainParquet(
+    request: FileRequest,
+    target: string,
+    select: (rows: string) => string,
+    params: SqlParams,
+  ): Promise<{ rows: number; repeats: number } | undefined> {
+    return this.writer.run(async () => {
+      const plainRows = await this.plainRowsSql(request);
+      if (!plainRows) return undefined;
+      let rows: number;
+      try {
+        rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
+      } catch (e) {
+        if (e instanceof FileNotPlain) return undefined;
+        throw e;
+      }
+      const key = request.table.replaceKey?.join(", ");
+      if (!key) return { rows, repeats: 0 };
+      const [counted] = (await this.writeConnection.runAndReadAll(repeatsSql(key, `read_parquet(${sqlString(target)})`))).getRowObjectsJS();
+      return { rows, repeats: Number(counted.repeats) };
+    });
+  }
+
   loadFile(request: FileRequest): Promise<number | undefined> {
     return this.writer.run(async () => {
-      const { table, workspaceId, format, file } = request;
-      let header: string[];
-      try {
-        header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
-      } catch {
-        return undefined;
-      }
-      const plan = plainPlan(table, format, header);
-      if (!plan) return undefined;
-      const reader = fileReaderSql(format, file, header);
-      // One pass over the file converts and checks every row; the first doubtful row stops the statement.
-      const plainRows = `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+      const { table, workspaceId } = request;
+      const plainRows = await this.plainRowsSql(request);
+      if (!plainRows) return undefined;
       const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
       try {
         if (!table.sortKey) {
@@ -395,15 +446,8 @@ export class DuckDbStore implements Store {
       progress?.storing();
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
-        // New rows repeating a key are found among their keys' hashes, sorted: for ten million rows that
-        // is a third cheaper than a hash table of every key, and hashes cost a fraction of the strings.
-        // Two keys sharing a hash (about one chance in 300,000 for 10 million keys) only make the exact
-        // deletion below run and find nothing.
         const [{ repeats }] = await tx.query<{ repeats: number }>(
-          `SELECT count(*) AS repeats FROM (
-             SELECT h, lag(h) OVER (ORDER BY h) AS previous
-             FROM (SELECT hash(${key}) AS h FROM ${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}))
-           WHERE h = previous`,
+          repeatsSql(key, `${table.name} ${before.last >= 0 ? "WHERE rowid > $last" : ""}`),
           before.last >= 0 ? { last: before.last } : undefined,
         );
         if (repeats > 0 && !inFileOrder) throw new FileOrderNeeded();

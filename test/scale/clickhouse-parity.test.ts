@@ -8,6 +8,7 @@ import { Accounts } from "../../shared/auth/accounts.ts";
 import { deriveKeys } from "../../shared/auth/secrets.ts";
 import { seedWorkspace } from "../../shared/seed/demo.ts";
 import { copyData } from "../../shared/store/copy.ts";
+import { tableSpec } from "../../shared/store/tables.ts";
 import { startParity, type Parity } from "../support/parity.ts";
 
 let parity: Parity;
@@ -249,8 +250,18 @@ describe("the seeded demo workspace on both engines", () => {
   test(`every endpoint at a scale of ${scale} events per API`, async () => {
     const accounts = new Accounts(parity.duck, deriveKeys("parity-secret-parity-secret-0123"), parity.clock);
     await seedWorkspace({ store: parity.duck, accounts }, { workspaceId: "demo", scale, nowMs: parity.clock.now().getTime() });
-    const copied = await copyData(parity.duck, parity.house, ["demo"]);
+    const fractions: number[] = [];
+    await copyData(parity.duck, parity.house, ["demo"]);
+    // Copied again, as an operator repeating `metrigate copy` would: every table replaced, none doubled.
+    const copied = await copyData(parity.duck, parity.house, ["demo"], ({ fraction }) => fractions.push(fraction));
     expect(copied.find((t) => t.table === "tr_clicks")?.rows).toBeGreaterThan(0);
+    expect(fractions.at(-1)).toBe(1);
+    for (const { table, rows } of copied) {
+      const final = tableSpec(table).replaceKey || tableSpec(table).generatedId ? "FINAL" : "";
+      const [stored] = await parity.house.query<{ n: number }>(`SELECT count() AS n FROM ${table} ${final} WHERE workspace_id = 'demo'`);
+      expect({ table, rows: stored?.n }).toEqual({ table, rows });
+    }
+    expect(copied.filter((t) => t.table === "cdp_sync_logs" || t.table === "tm_alerts").every((t) => t.rows > 0)).toBe(true);
     for (const range of ["24h", "7d", "30d", "qtd"]) {
       for (const name of ["tapemetric_overview", "tapemetric_top_content", "tapemetric_geo", "tapemetric_devices"]) {
         await expectSame(name, "demo", { range });

@@ -3,12 +3,16 @@
 // answering as before with the same API key and JWT, one-line start-up errors, and 503s in the family's
 // shape while the engine is down, then recovery.
 
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startClickHouseHttp, type ClickHouseHttp } from "../support/clickhouse-http.ts";
 import { cli, serve, stopStartedServers } from "../support/processes.ts";
+
+const run = promisify(execFile);
 
 let dir: string;
 let engine: ClickHouseHttp;
@@ -109,12 +113,19 @@ describe("moving up to ClickHouse", () => {
     for (let i = 0; i < 2; i++) {
       const copied = await cli(clickhouseEnv, "copy", "--to", "clickhouse", "--json");
       expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.stderr).toBe("");
       expect(JSON.parse(copied.stdout)).toMatchObject({
         workspaces: 1,
         rows: 4,
         accounts: { mg_workspaces: 1, mg_users: 0, mg_api_keys: 1, mg_tokens: 1 },
       });
     }
+    // A third time at a terminal (util-linux `script` gives it a pseudo-terminal): a progress bar, and
+    // still the same rows.
+    const command = [process.execPath, "bin/metrigate.mjs", "copy", "--to", "clickhouse"].join(" ");
+    const atTerminal = await run("script", ["-qec", command, "/dev/null"], { env: clickhouseEnv, timeout: 120_000 });
+    expect(atTerminal.stdout).toMatch(/100% \| 4 rows \| [\d,]+ rows\/s \| ETA/);
+    expect(atTerminal.stdout).toContain("Copied 4 rows and the accounts of 1 workspaces into ClickHouse");
 
     // The server has no DuckDB file: its accounts are the ones copied into ClickHouse. It needs the secret
     // they were made with (here the one generated beside the DuckDB file); another one is refused.

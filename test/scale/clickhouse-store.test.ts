@@ -96,7 +96,7 @@ describe("ClickHouseStore", () => {
     expect(ids).toEqual([{ id: 1, title: "a" }, { id: 2, title: "b" }, { id: 3, title: "c" }]);
   });
 
-  test("a plainly valid file goes the fast way: quotes, commas, empty texts and missing instants as written, the last row of a key wins", async () => {
+  test("a plainly valid file goes the fast way: quotes, commas, empty texts and missing instants as written, the last row of a key wins, a later load replaces", async () => {
     const sessions = join(dir, "sessions.csv");
     writeFileSync(
       sessions,
@@ -116,6 +116,25 @@ describe("ClickHouseStore", () => {
     ).toEqual([
       { session_id: "s1", content_id: "c1", region: "Kerala", started_at: "2026-03-18T10:00:00.000Z", ended_at: null, watch_seconds: 90, completed: true, rebuffer_seconds: 1 },
       { session_id: "s2", content_id: "c,2", region: 'Tamil "Nadu"', started_at: "2026-03-18T11:00:00.250Z", ended_at: "2026-03-18T11:30:00.000Z", watch_seconds: 1800.5, completed: false, rebuffer_seconds: 3 },
+    ]);
+    // A file repeating no key goes straight from DuckDB's reader to the engine: a later load replaces s1,
+    // a missing instant stays missing, milliseconds and quotes are kept.
+    const later = join(dir, "sessions-later.csv");
+    writeFileSync(
+      later,
+      [
+        "session_id,user_id,content_id,device,region,pop,started_at,ended_at,watch_seconds,completed,rebuffer_seconds",
+        's3,u3,c3,mobile,"Assam, ""North""",eu-west-1,2026-03-18T12:00:00.125Z,,5,false,',
+        "s1,u1,c1,tv,Goa,ap-south-1,2026-03-18T10:00:00Z,2026-03-18T10:05:00Z,120,true,0",
+      ].join("\n"),
+    );
+    expect(await store.loadFile({ table: tableSpec("tm_sessions"), workspaceId: "wf", file: later, format: "csv" })).toBe(2);
+    expect(
+      await store.query("SELECT session_id, region, started_at, ended_at, watch_seconds FROM tm_sessions FINAL WHERE workspace_id = {ws:String} ORDER BY session_id", { ws: "wf" }),
+    ).toEqual([
+      { session_id: "s1", region: "Goa", started_at: "2026-03-18T10:00:00.000Z", ended_at: "2026-03-18T10:05:00.000Z", watch_seconds: 120 },
+      { session_id: "s2", region: 'Tamil "Nadu"', started_at: "2026-03-18T11:00:00.250Z", ended_at: "2026-03-18T11:30:00.000Z", watch_seconds: 1800.5 },
+      { session_id: "s3", region: 'Assam, "North"', started_at: "2026-03-18T12:00:00.125Z", ended_at: null, watch_seconds: 5 },
     ]);
     const clicks = join(dir, "clicks.csv");
     writeFileSync(clicks, "click_id,ts,country,offer,source\nk1,2026-03-18T10:00:00Z,,A,\nk2,2026-03-18T10:00:00Z,us,B,g\n");

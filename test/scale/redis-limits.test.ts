@@ -3,6 +3,8 @@
 
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import type { Principal } from "../../shared/auth/accounts.ts";
+import { RateLimits } from "../../shared/limits/rate-limits.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
 
 const redisUrl = process.env.REDIS_URL;
@@ -48,3 +50,45 @@ test("requests through two servers draw on one shared quota", async () => {
   expect(retryAfter).toBeGreaterThanOrEqual(59);
   expect(retryAfter).toBeLessThanOrEqual(62);
 });
+
+test("under constant load across window renewals, every window serves exactly its quota, each Remaining once", async () => {
+  const quota = 5;
+  for (let round = 0; round < 3; round++) {
+    // Short windows, so a two-second run crosses several renewals while refused requests are in flight.
+    const policy = { name: "key", quota, windowMs: 250 + Math.floor(Math.random() * 100) };
+    const servers = [new RateLimits({ redisUrl, policies: { api_key: policy } }), new RateLimits({ redisUrl, policies: { api_key: policy } })];
+    const suffix = randomBytes(6).toString("hex");
+    const principal: Principal = {
+      kind: "api_key",
+      credentialId: `key-${suffix}`,
+      workspace: { id: `ws-${suffix}`, name: "Load", plan: "enterprise", suspended: false },
+      scope: "read",
+      subject: "load",
+    };
+    const served: number[] = [];
+    const until = Date.now() + 2000;
+    const client = async (limits: RateLimits) => {
+      while (Date.now() < until) {
+        try {
+          served.push((await limits.consume(principal)).remaining);
+        } catch {
+          // 429: the window's quota is spent.
+        }
+      }
+    };
+    try {
+      await Promise.all(servers.flatMap((limits) => Array.from({ length: 6 }, () => client(limits))));
+    } finally {
+      for (const limits of servers) await limits.close();
+    }
+    // Each window's first request sees quota - 1; the last window may have ended the run half used.
+    const windows = served.filter((r) => r === quota - 1).length;
+    expect(windows).toBeGreaterThan(3);
+    expect(served.every((r) => r >= 0 && r < quota)).toBe(true);
+    for (let remaining = 0; remaining < quota; remaining++) {
+      const times = served.filter((r) => r === remaining).length;
+      expect({ remaining, times: Math.min(Math.max(times, windows - 1), windows) }).toEqual({ remaining, times });
+    }
+    expect(served.length).toBeLessThanOrEqual(windows * quota);
+  }
+}, 10_000);

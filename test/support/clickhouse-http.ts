@@ -4,9 +4,17 @@
 // parameters, `database=`, basic auth, GET /ping, errors as `Code: N. DB::Exception: …`). It exists
 // because chdb binds one data directory per process, so separate server processes must reach the engine
 // over HTTP. It is NOT a ClickHouse server: no sessions, no compression, no native protocol, one user.
+// An INSERT's body is streamed to a scratch file and handed to the engine as the same statement with
+// `FROM INFILE`: the engine's own parser reads it, in one statement as on a server, without the body
+// ever being held in memory (a server parses the body while it arrives; this harness only after).
 
+import { createWriteStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
 
 /** The part of chdb's `Connection` (the @clickhouse/client contract) this harness drives. */
 interface ChdbConnection {
@@ -14,10 +22,6 @@ interface ChdbConnection {
   insert(params: { query: string; values: string; clickhouse_settings?: Record<string, unknown>; query_id?: string }): Promise<unknown>;
   command(params: { query: string }): Promise<unknown>;
   close(): Promise<void>;
-  /** chdb's own insert: the rows handed to the engine's parser as they are (a statement with a large body is slow to split). */
-  chdb: {
-    rawInsert(params: { table: string; values: Buffer; format: string; columns?: readonly string[]; settings?: Record<string, string> }): Promise<unknown>;
-  };
 }
 
 /** The INSERT statements @clickhouse/client sends: `INSERT INTO t (a, b) FORMAT X`. */
@@ -33,11 +37,19 @@ async function openChdb(path: string): Promise<ChdbConnection> {
   return chdb.createChdbConnection({ path });
 }
 
+export interface InsertTiming {
+  bytes: number;
+  receiveSeconds: number;
+  engineSeconds: number;
+}
+
 export interface ClickHouseHttp {
   /** `http://127.0.0.1:<port>` while running (the port stays the same across stop/start). */
   url: string;
   user: string;
   password: string;
+  /** The last INSERT with a body: its size, and the seconds spent receiving it and in the engine (benches). */
+  lastInsert(): InsertTiming | undefined;
   /** Runs one statement directly on the engine (test setup, e.g. CREATE DATABASE). */
   command(sql: string): Promise<void>;
   /** Stops answering: the listener closes and open connections are cut, as when a server dies. */
@@ -49,6 +61,17 @@ export interface ClickHouseHttp {
 
 /** Parameters the HTTP layer handles itself rather than passing to the engine as settings. */
 const HTTP_PARAMETERS = new Set(["query", "database", "query_id", "session_id", "user", "password"]);
+
+/**
+ * The statement of a plain INSERT whose rows the engine reads from `file`, with the request's settings
+ * as the statement's own SETTINGS clause (so they do not outlive it, as on a server).
+ */
+function insertFromFile(insert: RegExpExecArray, database: string, file: string, settings: Record<string, string>): string {
+  const [, table, columns, format] = insert;
+  const names = Object.keys(settings).filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+  const clause = names.length === 0 ? "" : ` SETTINGS ${names.map((name) => `${name} = '${settings[name].replace(/\\/g, "\\\\").replace(/'/g, "''")}'`).join(", ")}`;
+  return `INSERT INTO \`${database.replace(/`/g, "")}\`.${table}${columns ? ` (${columns})` : ""} FROM INFILE '${file.replace(/'/g, "''")}'${clause} FORMAT ${format}`;
+}
 
 function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -93,6 +116,8 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
   const user = options.user ?? "default";
   const password = options.password ?? "";
   const connection = await openChdb(options.dataDir);
+  const scratch = await mkdtemp(join(tmpdir(), "metrigate-clickhouse-http-"));
+  let last: InsertTiming | undefined;
   // One statement at a time: the embedded session keeps `USE` state between statements.
   let tail: Promise<unknown> = Promise.resolve();
   const serially = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -113,8 +138,23 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
       fail(response, 403, 516, `Code: 516. DB::Exception: ${given.user}: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED)`);
       return;
     }
-    const body = await readBody(request);
     const inUrl = url.searchParams.get("query");
+    const plain = inUrl === null ? null : PLAIN_INSERT.exec(inUrl.trim());
+    // A plain INSERT's rows go to a scratch file as they arrive; any other statement's body is read here.
+    const rows = plain ? join(scratch, `${crypto.randomUUID()}.body`) : undefined;
+    try {
+      await answer(request, response, url, plain, rows);
+    } finally {
+      if (rows) await rm(rows, { force: true });
+    }
+  }
+
+  async function answer(request: IncomingMessage, response: ServerResponse, url: URL, plain: RegExpExecArray | null, rows: string | undefined): Promise<void> {
+    const inUrl = url.searchParams.get("query");
+    const arrived = performance.now();
+    if (rows) await pipeline(request, createWriteStream(rows, { highWaterMark: 1 << 20 }));
+    const received = performance.now();
+    const body = rows ? Buffer.alloc(0) : await readBody(request);
     const queryParams: Record<string, string | null> = {};
     const settings: Record<string, string> = {};
     for (const [name, value] of url.searchParams) {
@@ -127,13 +167,15 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     const queryId = url.searchParams.get("query_id") ?? crypto.randomUUID();
     try {
       const bytes = await serially(async () => {
+        if (plain && rows) {
+          // An empty body inserts nothing (the engine would call it "no data to insert").
+          const bytes = (await stat(rows)).size;
+          if (bytes > 0) await connection.command({ query: insertFromFile(plain, database, rows, settings) });
+          last = { bytes, receiveSeconds: (received - arrived) / 1000, engineSeconds: (performance.now() - received) / 1000 };
+          return Buffer.alloc(0);
+        }
         if (inUrl !== null) {
-          // An INSERT: the statement in the URL, the rows in the body, passed to the engine's parser as they are.
-          const plain = PLAIN_INSERT.exec(inUrl.trim());
-          if (plain) {
-            const columns = plain[2]?.split(",").map((c) => c.trim());
-            await connection.chdb.rawInsert({ table: `${database.replace(/\W/g, "")}.${plain[1]}`, values: body, format: plain[3], columns, settings });
-          } else await connection.insert({ query: `${use}${inUrl}`, values: body.toString("utf8"), clickhouse_settings: settings, query_id: queryId });
+          await connection.insert({ query: `${use}${inUrl}`, values: body.toString("utf8"), clickhouse_settings: settings, query_id: queryId });
           return Buffer.alloc(0);
         }
         const result = await connection.query({
@@ -195,6 +237,7 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     url: `http://127.0.0.1:${port}`,
     user,
     password,
+    lastInsert: () => last,
     async command(sql) {
       await serially(() => connection.command({ query: sql }));
     },
@@ -203,6 +246,7 @@ export async function startClickHouseHttp(options: { dataDir: string; user?: str
     async close() {
       await stop();
       await connection.close();
+      await rm(scratch, { recursive: true, force: true });
     },
   };
 }
