@@ -6,13 +6,10 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp } from "../api-server/app.ts";
-import type { AnyEndpoint, Family } from "../shared/catalog/define.ts";
+import type { AnyEndpoint } from "../shared/catalog/define.ts";
 import type { HttpRequest } from "../shared/client/request.ts";
 import { configFromEnv } from "../shared/config.ts";
-import { CDP_QUERY } from "../shared/query/cdp.ts";
-import { TAPEMETRIC_QUERY } from "../shared/query/tapemetric.ts";
-import { TAPRAIN_QUERY } from "../shared/query/taprain.ts";
-import type { FamilySpec } from "../shared/query/vocabulary.ts";
+import { QUERY_SPECS } from "../shared/query/endpoints.ts";
 import { createRuntime, type Runtime } from "../shared/runtime.ts";
 import { ClickHouseStore } from "../shared/store/clickhouse.ts";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
@@ -192,16 +189,14 @@ export function httpGet(url: string, headers: Record<string, string>): Promise<v
   return httpSend({ method: "GET", url, headers });
 }
 
-const QUERY_SPECS: Record<Family, FamilySpec> = { tapemetric: TAPEMETRIC_QUERY, taprain: TAPRAIN_QUERY, cdp: CDP_QUERY };
-
 /**
  * The arguments a suite calls an endpoint with: none where every parameter has a default; for the query
  * API's endpoints (which need a question) the family's count metric by its first dimension, or that
  * dimension's values.
  */
 export function benchArguments(endpoint: AnyEndpoint): Record<string, unknown> {
-  if (endpoint.params.safeParse({}).success) return {};
-  const spec = QUERY_SPECS[endpoint.family];
+  const spec = QUERY_SPECS.find((s) => s.family === endpoint.family);
+  if (!spec || endpoint.params.safeParse({}).success) return {};
   const [dimension] = Object.keys(spec.dimensions);
   return endpoint.method === "POST" ? { metrics: [spec.countMetric], dimensions: [dimension] } : { dimension };
 }
