@@ -27,8 +27,12 @@ export const ANSWER_RESERVE_MS = 8_000;
  * scheduled run starts a report only while this much time is left, so no fetch can outlast the run.
  */
 export const URL_FETCH_WAIT_MS = 60_000;
-/** How long a call waits for the script lock that guards the in-flight markers and the pacing log. */
-const LOCK_WAIT_MS = 5_000;
+/**
+ * How long a call waits for the script lock that guards the in-flight markers and the pacing log. Each
+ * holder keeps it for a few cache calls only; the generous wait is for a busy project, where those calls
+ * are slow and a call that gives up sends a duplicate request. A custom function still has 20 s after it.
+ */
+const LOCK_WAIT_MS = 10_000;
 /** How often a call waiting for an identical one in flight looks for its answer. */
 const POLL_MS = 250;
 /** An in-flight marker outlives no custom function, so a call that died does not hold others back for long. */
@@ -96,15 +100,20 @@ export class MetrigateClient {
   /**
    * When an identical call is already fetching (its in-flight marker is in the cache), waits for its
    * answer in the cache, within the time budget. Otherwise marks this call as the one fetching. The check
-   * and the mark happen under the script lock, so one call of a group wins.
+   * and the mark happen under the script lock, so one call of a group wins. The answer is looked for again
+   * under the lock: a call that finished since this one last looked has kept its answer before dropping
+   * its marker.
    */
   private identicalCall(key: string, options: CallOptions): { answer?: string; marked: boolean } {
     const busyKey = `${key}:busy`;
-    const another = this.underLock(() => {
+    const another = this.underLock((): { answer: string } | boolean => {
+      const answer = this.chunked.get(key);
+      if (answer !== undefined) return { answer };
       if (this.cache.get(busyKey) !== null) return true;
       this.cache.put(busyKey, "1", IN_FLIGHT_TTL_SECONDS);
       return false;
     });
+    if (typeof another === "object") return { answer: another.answer, marked: false };
     if (another !== true) return { marked: another === false };
     while (options.deadline - Date.now() > ANSWER_RESERVE_MS + POLL_MS) {
       this.gas.Utilities.sleep(POLL_MS);
