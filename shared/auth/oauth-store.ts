@@ -64,6 +64,11 @@ export function processClaimOnce(): ClaimOnce {
 const TS = "DateTime64(3, 'UTC')";
 const GRANT_COLUMNS = "grant_id, client_id, workspace_id, email, apis, resource, created_at, revoked_at, mg_version";
 
+/** ClickHouse revokes the live grants matching `where` by inserting their next version, revoked now. */
+const revokeGrantsWhere = (where: string) => `INSERT INTO mg_oauth_grants (${GRANT_COLUMNS})
+      SELECT grant_id, client_id, workspace_id, email, apis, resource, created_at, {now:${TS}}, ${V} FROM mg_oauth_grants FINAL
+      WHERE ${where} AND revoked_at IS NULL`;
+
 export const OAUTH_SQL = {
   insertClient: {
     duckdb: `INSERT INTO mg_oauth_clients (client_id, secret_digest, client_name, redirect_uris, auth_method, created_at)
@@ -90,9 +95,7 @@ export const OAUTH_SQL = {
   },
   revokeGrant: {
     duckdb: "UPDATE mg_oauth_grants SET revoked_at = $now::TIMESTAMP WHERE grant_id = $id AND revoked_at IS NULL",
-    clickhouse: `INSERT INTO mg_oauth_grants (${GRANT_COLUMNS})
-      SELECT grant_id, client_id, workspace_id, email, apis, resource, created_at, {now:${TS}}, ${V} FROM mg_oauth_grants FINAL
-      WHERE grant_id = {id:String} AND revoked_at IS NULL`,
+    clickhouse: revokeGrantsWhere("grant_id = {id:String}"),
   },
   countLiveGrants: {
     duckdb: "SELECT count(*) AS live FROM mg_oauth_grants WHERE workspace_id = $ws AND revoked_at IS NULL",
@@ -100,9 +103,7 @@ export const OAUTH_SQL = {
   },
   revokeWorkspaceGrants: {
     duckdb: "UPDATE mg_oauth_grants SET revoked_at = $now::TIMESTAMP WHERE workspace_id = $ws AND revoked_at IS NULL",
-    clickhouse: `INSERT INTO mg_oauth_grants (${GRANT_COLUMNS})
-      SELECT grant_id, client_id, workspace_id, email, apis, resource, created_at, {now:${TS}}, ${V} FROM mg_oauth_grants FINAL
-      WHERE workspace_id = {ws:String} AND revoked_at IS NULL`,
+    clickhouse: revokeGrantsWhere("workspace_id = {ws:String}"),
   },
   insertCode: {
     duckdb: `INSERT INTO mg_oauth_codes (digest, grant_id, redirect_uri, code_challenge, expires_at)

@@ -136,12 +136,11 @@ export class Importer {
     const kind = kindOfFile(file);
     const { source = file } = options;
     await this.deps.accounts.requireWorkspace(workspaceId);
-    await sizeOf(file, source);
+    // An unreadable file is not inflated: storeFile then names it.
     const plain = this.deps.store.loadFile && kind.format === "ndjson" && kind.gzip ? await inflated(file, this.deps.scratchDir) : undefined;
     try {
-      return await (plain
-        ? this.storeFile(table, workspaceId, plain.file, { format: kind.format, gzip: false }, { ...options, source })
-        : this.storeFile(table, workspaceId, file, kind, { ...options, source }));
+      const read = plain ? { file: plain.file, kind: { ...kind, gzip: false } } : { file, kind };
+      return await this.storeFile(table, workspaceId, read.file, read.kind, { ...options, source });
     } finally {
       await plain?.remove();
     }

@@ -392,12 +392,12 @@ export class ClickHouseStore implements Store {
           const select = (rows: string) => `SELECT $ws AS workspace_id, ${names}, (${versionSql(table)})::VARCHAR AS ${VERSION} FROM ${rows}`;
           const direct = await withScratchFile("rows.parquet", async (file) => {
             const written = await scratch.writePlainParquet(request, file, select, { ws: workspaceId, stamp });
-            if (written === undefined) return { stored: undefined };
-            if (written.repeats > 0) return undefined;
+            if (written === undefined || written.repeats > 0) return written;
             await this.insertParquet(table, file, written.rows);
-            return { stored: written.rows };
+            return written;
           });
-          if (direct) return direct.stored;
+          // Not plainly valid: the careful path. Stored: done. A repeated key: the scratch table below.
+          if (direct === undefined || direct.repeats === 0) return direct?.rows;
         }
         const rows = await scratch.loadFile(request);
         if (rows === undefined) return undefined;

@@ -18,7 +18,6 @@ import { sqlString } from "./sql-literal.ts";
 const duckdb = createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api");
 const { DOUBLE, LIST, listValue, VARCHAR, DuckDBDateValue, DuckDBTimestampValue } = duckdb;
 
-
 export function dataTableDdl(table: TableSpec): string[] {
   const columns = storedColumns(table).map((c) => `${c.name} ${SQL_TYPES[c.type]}`);
   const ddl = [`CREATE TABLE IF NOT EXISTS ${table.name} (${columns.join(", ")})`];
