@@ -131,7 +131,7 @@ describe("NDJSON fast path", () => {
   };
   const rows = [
     session,
-    { ...session, session_id: "s2", ended_at: "2026-03-18 10:30:00.125", watch_seconds: 0, completed: false, rebuffer_seconds: 3 },
+    { ...session, session_id: "s2", region: "Tamil Nādu 😀", ended_at: "2026-03-18 10:30:00.125", watch_seconds: 0, completed: false, rebuffer_seconds: 3 },
     { ...session, session_id: "s3", ended_at: "", rebuffer_seconds: null },
   ];
 
@@ -146,7 +146,12 @@ describe("NDJSON fast path", () => {
       await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "ndjson", text, path) });
       const fastRows = await stored(fastStore, "tm_sessions");
       expect(fastRows).toEqual(await stored(carefulStore, "tm_sessions"));
-      expect(fastRows).toEqual(expect.arrayContaining([expect.objectContaining({ session_id: "s1", user_id: 'u "quoted" é 😀', content_id: "c\\1", rebuffer_seconds: 0 })]));
+      expect(fastRows).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ session_id: "s1", user_id: 'u "quoted" é 😀', content_id: "c\\1", rebuffer_seconds: 0 }),
+          expect.objectContaining({ session_id: "s2", region: "Tamil Nādu 😀" }),
+        ]),
+      );
     } finally {
       await fastStore.close();
       await carefulStore.close();

@@ -184,7 +184,7 @@ export class Accounts {
       { email: normalized },
     );
     const user = rows[0];
-    const ok = await verifyPassword(password, user?.password_hash ?? (await DECOY_HASH));
+    const ok = await verifyPassword(password, user?.password_hash ?? DECOY_HASH);
     if (!user || !ok) throw failure;
     return { workspace: await this.requireWorkspace(user.workspace_id), email: normalized };
   }

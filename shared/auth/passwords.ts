@@ -12,10 +12,11 @@ function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise
 }
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
+const encoded = (salt: Buffer, hash: Buffer) => ["scrypt", PARAMS.N, PARAMS.r, PARAMS.p, salt.toString("base64url"), hash.toString("base64url")].join("$");
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, PARAMS);
-  return ["scrypt", PARAMS.N, PARAMS.r, PARAMS.p, salt.toString("base64url"), hash.toString("base64url")].join("$");
+  return encoded(salt, await scrypt(password, salt, PARAMS));
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -26,5 +27,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A hash of a random password, checked when the email is unknown so both failures take the same time. */
-export const DECOY_HASH = hashPassword(randomBytes(16).toString("hex"));
+/**
+ * Checked when the email is unknown, so that both failures take the same time: a stored hash's shape with
+ * random bytes for its hash, which no password matches. Random bytes rather than a real scrypt hash, so
+ * that no process (an import, a key command) spends a scrypt at start-up for a login it never serves.
+ */
+export const DECOY_HASH = encoded(randomBytes(16), randomBytes(KEY_LENGTH));

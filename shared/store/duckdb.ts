@@ -250,7 +250,12 @@ export class DuckDbStore implements Store {
   private async migrate(): Promise<void> {
     for (const table of TABLES) for (const ddl of dataTableDdl(table)) await this.writeConnection.run(ddl);
     for (const ddl of [...ACCOUNT_DDL, ...OAUTH_DDL]) await this.writeConnection.run(ddl);
-    for (const table of TABLES) if (table.interned) await this.inTransaction((tx) => internKeysIn(tx, table, null));
+    for (const table of TABLES) {
+      if (!table.interned) continue;
+      // Rows lack a key only in a database made before keys existed: one cheap look spares every start the work.
+      const lacking = await this.writeConnection.runAndReadAll(`SELECT 1 FROM ${table.name} WHERE ${table.interned.key} IS NULL LIMIT 1`);
+      if (lacking.currentRowCount > 0) await this.inTransaction((tx) => internKeysIn(tx, table, null));
+    }
   }
 
   internKeys(table: TableSpec, workspaceId: string): Promise<void> {

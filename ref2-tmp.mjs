@@ -1,0 +1,14 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+const [file, fmt, pio] = process.argv.slice(2);
+const t0 = performance.now();
+const db = await DuckDBInstance.create("/tmp/prof/ref.duckdb");
+const c = await db.connect();
+if (pio) await c.run("SET preserve_insertion_order = false");
+const t1 = performance.now();
+const reader = fmt === "csv" ? `read_csv('${file}')` : `read_json('${file}', format='newline_delimited')`;
+await c.run(`CREATE OR REPLACE TABLE reference AS SELECT * FROM ${reader}`);
+const t2 = performance.now();
+await c.run("CHECKPOINT");
+const t3 = performance.now();
+c.closeSync(); db.closeSync();
+console.log(`${fmt} pio=${pio??''} open ${(t1-t0).toFixed(0)} ms, read ${(t2-t1).toFixed(0)} ms, checkpoint ${(t3-t2).toFixed(0)} close ${(performance.now()-t3).toFixed(0)} ms`);
