@@ -344,7 +344,8 @@ export class DuckDbStore implements Store {
     const plan = plainPlan(table, format, header);
     if (!plan) return undefined;
     const reader = fileReaderSql(format, file, header);
-    return `SELECT ${plan.values} FROM (SELECT ${plan.cells} FROM ${reader}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+    const cells = `SELECT ${plan.cells} FROM ${reader}`;
+    return `SELECT ${plan.values} FROM (SELECT ${plan.converted} FROM (${cells})) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
   }
 
   /**

@@ -103,51 +103,61 @@ const NDJSON_CELLS: CellReading = {
   isBoolean: (name) => `${json(name)} IN ('true', 'false')`,
 };
 
-/** A non-empty cell's value and whether it is plainly valid, as SQL over the cells of column `r`. */
-function conversion(column: ColumnSpec, r: string, cells: CellReading): { value: string; valid: string } {
+/**
+ * A non-empty cell's value, and whether it is plainly valid as SQL over the cells of column `r` and a
+ * reference to that value (`valid(value)`), so that the value is computed once for both.
+ */
+function conversion(column: ColumnSpec, r: string, cells: CellReading): { value: string; valid: (value: string) => string } {
   const atLeast = (value: string) => (column.min === undefined ? "true" : `${value} >= ${column.min}`);
   const text = cells.text(r);
   const asText = (valid: string) => `(${cells.isText(r)} AND ${valid})`;
   switch (column.type) {
     case "string":
-      if (column.country) return { value: `upper(trim(${text}))`, valid: asText(`regexp_full_match(upper(trim(${text})), '[A-Z]{2}')`) };
-      if (column.values) return { value: text, valid: asText(`${text} IN (${column.values.map(literal).join(", ")})`) };
-      return { value: text, valid: cells.isText(r) };
+      if (column.country) return { value: `upper(trim(${text}))`, valid: (value) => asText(`regexp_full_match(${value}, '[A-Z]{2}')`) };
+      if (column.values) {
+        const allowed = column.values.map(literal).join(", ");
+        return { value: text, valid: (value) => asText(`${value} IN (${allowed})`) };
+      }
+      return { value: text, valid: () => cells.isText(r) };
     case "integer":
     case "number": {
       const digits = cells.numberText(r);
-      const value = `TRY_CAST(${digits} AS ${SQL_TYPES[column.type]})`;
       const pattern = column.type === "integer" ? WHOLE : DECIMAL;
-      return { value, valid: `(regexp_full_match(${digits}, '${pattern}') AND ${atLeast(value)})` };
+      return { value: `TRY_CAST(${digits} AS ${SQL_TYPES[column.type]})`, valid: (value) => `(regexp_full_match(${digits}, '${pattern}') AND ${atLeast(value)})` };
     }
     case "boolean":
-      return { value: cells.isTrue(r), valid: cells.isBoolean(r) };
+      return { value: cells.isTrue(r), valid: () => cells.isBoolean(r) };
     case "timestamp": {
       // DuckDB casts most forms the pattern admits as they are; a 'z', or a 'Z' after minutes, is dropped first.
       const value = `coalesce(TRY_CAST(${text} AS TIMESTAMP), TRY_CAST(regexp_replace(${text}, '[Zz]$', '') AS TIMESTAMP))`;
       // Most files write whole seconds with a 'Z': a glob settles those at a fraction of the pattern's cost.
       const shaped = `CASE WHEN ${text} GLOB '${COMMON_INSTANT}' THEN substr(${text}, 12, 2) < '24' ELSE regexp_full_match(${text}, '${INSTANT}') END`;
-      return { value, valid: asText(`${shaped} AND ${value} IS NOT NULL`) };
+      return { value, valid: (value) => asText(`${shaped} AND ${value} IS NOT NULL`) };
     }
-    case "date": {
-      const value = `TRY_CAST(${text} AS DATE)`;
-      return { value, valid: asText(`regexp_full_match(${text}, '${DATE}') AND ${value} IS NOT NULL`) };
-    }
+    case "date":
+      return { value: `TRY_CAST(${text} AS DATE)`, valid: (value) => asText(`regexp_full_match(${text}, '${DATE}') AND ${value} IS NOT NULL`) };
   }
 }
 
 /**
  * For a file whose columns (CSV header, NDJSON keys) are exactly known columns (each once) including
- * every required one: the first projection over the reader (`cells`), the SELECT list of the import
- * columns in table order over it (`values`), and the condition a plainly valid row meets (`valid`).
+ * every required one, the SELECT of its rows in three steps over the reader: the cells (`cells`, a first
+ * projection), the cells with each one's converted value beside them (`converted`), then the import
+ * columns in table order (`values`) of the rows meeting the condition of plainly valid rows (`valid`).
+ * The checks and the stored columns share each converted value rather than casting twice.
  * Undefined for any other set of columns, which the careful path then explains.
  */
-export function plainPlan(table: TableSpec, format: ImportFormat, header: readonly string[]): { cells: string; values: string; valid: string } | undefined {
+export function plainPlan(
+  table: TableSpec,
+  format: ImportFormat,
+  header: readonly string[],
+): { cells: string; converted: string; values: string; valid: string } | undefined {
   const known = new Set(table.columns.map((c) => c.name));
   if (new Set(header).size !== header.length || header.some((name) => !known.has(name))) return undefined;
   if (table.columns.some((c) => c.required && !header.includes(c.name))) return undefined;
   const reading = format === "csv" ? CSV_CELLS : NDJSON_CELLS;
   const cells: string[] = [];
+  const converted = ["*"];
   const values: string[] = [];
   const valid: string[] = [];
   for (const column of table.columns) {
@@ -159,8 +169,10 @@ export function plainPlan(table: TableSpec, format: ImportFormat, header: readon
     cells.push(...reading.columns(column.name));
     const empty = reading.empty(column.name);
     const { value, valid: ok } = conversion(column, column.name, reading);
-    values.push(`CAST(CASE WHEN ${empty} THEN ${literal(column.default)} ELSE ${value} END AS ${type}) AS ${column.name}`);
-    valid.push(column.required ? `(NOT ${empty} AND ${ok})` : `(${empty} OR ${ok})`);
+    const convertedValue = quoted(`${column.name}:value`);
+    converted.push(`${value} AS ${convertedValue}`);
+    values.push(`CAST(CASE WHEN ${empty} THEN ${literal(column.default)} ELSE ${convertedValue} END AS ${type}) AS ${column.name}`);
+    valid.push(column.required ? `(NOT ${empty} AND ${ok(convertedValue)})` : `(${empty} OR ${ok(convertedValue)})`);
   }
-  return { cells: cells.join(", "), values: values.join(", "), valid: valid.length > 0 ? valid.join(" AND ") : "true" };
+  return { cells: cells.join(", "), converted: converted.join(", "), values: values.join(", "), valid: valid.length > 0 ? valid.join(" AND ") : "true" };
 }
