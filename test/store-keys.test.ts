@@ -3,7 +3,7 @@
 // file written before the key existed.
 
 import { DuckDBInstance } from "@duckdb/node-api";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -36,6 +36,33 @@ describe("interned user keys", () => {
       await store.load({ table: sessions, workspaceId: "a", rows: [session("s4", "u_a"), session("s3", "u_c")] });
       expect(await keysOf(store, "a")).toEqual({ s1: 2, s2: 1, s3: 3, s4: 1 });
       expect(await keysOf(store, "b")).toEqual({ s1: 1 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("files read by the engine: users numbered before the rows go in, the same keys as a load gives", async () => {
+    const store = await DuckDbStore.open(join(dir, "files.duckdb"));
+    const csv = (name: string, rows: [string, string][]) => {
+      const path = join(dir, name);
+      const lines = rows.map(([id, user]) => `${id},${user},c_1,tv,Kerala,ap-south-1,2026-03-18T10:00:00Z,,60,true,0`);
+      writeFileSync(path, ["session_id,user_id,content_id,device,region,pop,started_at,ended_at,watch_seconds,completed,rebuffer_seconds", ...lines].join("\n"));
+      return path;
+    };
+    const loadFile = (workspaceId: string, file: string) => store.loadFile({ table: sessions, workspaceId, file, format: "csv" });
+    try {
+      expect(await loadFile("a", csv("a1.csv", [["s1", "u_b"], ["s2", "u_a"], ["s3", "u_b"]]))).toBe(3);
+      expect(await loadFile("b", csv("b1.csv", [["s1", "u_z"]]))).toBe(1);
+      // u_c is new (3); u_a keeps 1; s3 is replaced by a row of u_c.
+      expect(await loadFile("a", csv("a2.csv", [["s4", "u_a"], ["s3", "u_c"]]))).toBe(2);
+      // A file repeating an id is stored in its order (the last row wins): only u_e, the winner's user, is numbered.
+      expect(await loadFile("a", csv("a3.csv", [["s5", "u_d"], ["s5", "u_e"]]))).toBe(2);
+      expect(await keysOf(store, "a")).toEqual({ s1: 2, s2: 1, s3: 3, s4: 1, s5: 4 });
+      expect(await keysOf(store, "b")).toEqual({ s1: 1 });
+      // A file with a bad row stores nothing, and numbers none of its users.
+      expect(await loadFile("a", csv("bad.csv", [["s6", "u_f"], ["s7", ""]]))).toBeUndefined();
+      const [dictionary] = await store.query<{ users: number }>("SELECT count(*) AS users FROM tm_user_keys WHERE workspace_id = 'a'");
+      expect(dictionary.users).toBe(4);
     } finally {
       await store.close();
     }

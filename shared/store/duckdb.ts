@@ -30,22 +30,33 @@ export function dataTableDdl(table: TableSpec): string[] {
   return ddl;
 }
 
+type Interned = NonNullable<TableSpec["interned"]>;
+
 /**
- * Numbers the values of an interned column not yet in the dictionary (after the workspace's highest
- * key, in value order), then writes the keys into the rows that lack one. `$ws` null: every workspace.
+ * Numbers the values of an interned column not yet in the dictionary, after the workspace's highest key,
+ * in value order. `values`: a SELECT of distinct (workspace_id, <column>) pairs.
+ */
+function dictionarySql(interned: Interned, values: string): string {
+  const { column, key, dictionary } = interned;
+  return `INSERT INTO ${dictionary} (workspace_id, ${column}, ${key})
+     SELECT workspace_id, ${column},
+            coalesce((SELECT max(d.${key}) FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id), 0)
+              + row_number() OVER (PARTITION BY workspace_id ORDER BY ${column})
+     FROM (${values}) n
+     -- Distinct values first, then the dictionary: one lookup per value rather than one per row.
+     WHERE NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id AND d.${column} = n.${column})`;
+}
+
+/**
+ * Numbers the values of an interned column that rows lack a key for, then writes the keys into those
+ * rows. `$ws` null: every workspace.
  */
 function internSql(table: TableSpec): string[] {
   if (!table.interned) return [];
   const { column, key, dictionary } = table.interned;
   const scope = "($ws::VARCHAR IS NULL OR s.workspace_id = $ws::VARCHAR)";
   return [
-    `INSERT INTO ${dictionary} (workspace_id, ${column}, ${key})
-     SELECT workspace_id, ${column},
-            coalesce((SELECT max(d.${key}) FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id), 0)
-              + row_number() OVER (PARTITION BY workspace_id ORDER BY ${column})
-     FROM (SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s WHERE ${scope} AND s.${key} IS NULL) n
-     -- Distinct values first, then the dictionary: one lookup per value rather than one per row.
-     WHERE NOT EXISTS (SELECT 1 FROM ${dictionary} d WHERE d.workspace_id = n.workspace_id AND d.${column} = n.${column})`,
+    dictionarySql(table.interned, `SELECT DISTINCT s.workspace_id, s.${column} FROM ${table.name} s WHERE ${scope} AND s.${key} IS NULL`),
     `UPDATE ${table.name} s SET ${key} = d.${key}
      FROM ${dictionary} d
      WHERE ${scope} AND s.${key} IS NULL AND d.workspace_id = s.workspace_id AND d.${column} = s.${column}`,
@@ -135,34 +146,34 @@ async function internKeysIn(tx: Pick<Store, "exec">, table: TableSpec, workspace
 }
 
 /**
- * Share of a file import's time spent in the statement that reads, checks and inserts the rows; the rest
- * settles replaced rows and keys.
+ * Share of a file import's time spent in the statements that read the file (of an interned column's
+ * values, then of the rows); the rest settles replaced rows and keys.
  */
 const READING_SHARE = 0.7;
+/** Of the reading share, the part that reading an interned column's values takes (one column of the file). */
+const VALUES_PART = 0.25;
 
 interface ProgressWatch {
-  /** The reading statement is done: the statements that settle the rows take the rest of the bar. */
-  storing(): void;
+  /** The statements from now on fill the bar from `from` to `to` (fractions of the whole import). */
+  span(from: number, to: number): void;
   stop(): void;
 }
 
 /**
- * Polls DuckDB's progress of the running statement and reports the import's fraction: the reading
- * statement fills the first part, the statements after it the rest.
+ * Polls DuckDB's progress of the running statement and reports the import's fraction, each statement
+ * filling the span it was given.
  */
-
 function watchProgress(connection: DuckDBConnection, report: (fraction: number) => void): ProgressWatch {
   let [start, share, reported] = [0, READING_SHARE, 0];
-  const timer = setInterval(() => {
-    const percentage = connection.progress.percentage;
-    // Each storing statement counts from 0 again: the reported fraction only ever grows.
-    const fraction = start + (share * Math.min(Math.max(percentage, 0), 100)) / 100;
+  const reportAtLeast = (fraction: number) => {
+    // Each statement counts from 0 again, and a load may be redone: the reported fraction only ever grows.
     if (fraction > reported) report((reported = fraction));
-  }, 200);
+  };
+  const timer = setInterval(() => reportAtLeast(start + (share * Math.min(Math.max(connection.progress.percentage, 0), 100)) / 100), 200);
   return {
-    storing() {
-      [start, share, reported] = [READING_SHARE, 1 - READING_SHARE, READING_SHARE];
-      report(start);
+    span(from, to) {
+      [start, share] = [from, to - from];
+      reportAtLeast(from);
     },
     stop() {
       clearInterval(timer);
@@ -331,10 +342,11 @@ export class DuckDbStore implements Store {
 
   /**
    * The SELECT of a file's rows as the import columns in table order, converted and checked in one pass
-   * over the file: the first doubtful row stops the statement. Undefined when the file's columns are not
-   * plainly known (the careful path then explains).
+   * over the file: the first doubtful row stops the statement (`rows`); and `valuesOf(column)`, the SELECT
+   * of one column's distinct converted values, unchecked (a doubtful file fails `rows` anyway). Undefined
+   * when the file's columns are not plainly known (the careful path then explains).
    */
-  private async plainRowsSql({ table, format, file }: FileRequest): Promise<string | undefined> {
+  private async plainRowsSql({ table, format, file }: FileRequest): Promise<{ rows: string; valuesOf: (column: string) => string } | undefined> {
     let header: string[];
     try {
       header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
@@ -344,8 +356,11 @@ export class DuckDbStore implements Store {
     const plan = plainPlan(table, format, header);
     if (!plan) return undefined;
     const reader = fileReaderSql(format, file, header);
-    const cells = `SELECT ${plan.cells} FROM ${reader}`;
-    return `SELECT ${plan.values} FROM (SELECT ${plan.converted} FROM (${cells})) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`;
+    const converted = `SELECT ${plan.converted} FROM (SELECT ${plan.cells} FROM ${reader})`;
+    return {
+      rows: `SELECT ${plan.values} FROM (${converted}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`,
+      valuesOf: (column) => `SELECT DISTINCT "${column}:value" AS ${column} FROM (${converted})`,
+    };
   }
 
   /**
@@ -366,7 +381,7 @@ export class DuckDbStore implements Store {
       if (!plainRows) return undefined;
       let rows: number;
       try {
-        rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
+        rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows.rows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
       } catch (e) {
         if (e instanceof FileNotPlain) return undefined;
         throw e;
@@ -390,16 +405,16 @@ export class DuckDbStore implements Store {
           // matters only for generated ids and for a file that repeats a key, which is then read again.
           const inFileOrder = table.generatedId !== undefined;
           try {
-            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder });
+            return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder, valuesOf: plainRows.valuesOf });
           } catch (e) {
             if (!(e instanceof FileOrderNeeded)) throw e;
-            return await this.storeRows(table, workspaceId, `(${plainRows})`, { progress, inFileOrder: true });
+            return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder: true });
           }
         }
         // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
         return await this.withStage(table, async (connection, stage) => {
-          await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows}`));
-          return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true });
+          await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows.rows}`));
+          return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true, reading: [READING_SHARE, READING_SHARE] });
         });
       } catch (e) {
         if (e instanceof FileNotPlain) return undefined;
@@ -426,14 +441,20 @@ export class DuckDbStore implements Store {
    * rules (§8) remove are deleted — most imports repeat no key, and one count tells so. The new rows are
    * told apart by their row ids: DuckDB numbers the rows a transaction appends above every stored row.
    * `inFileOrder`: the rows keep the source's order (else a file repeating a key is FileOrderNeeded).
+   * `valuesOf` (rows in any order only): the SELECT of a column's distinct values in `from`, so that an
+   * interned column's values are numbered first and each row is written with its key, rather than the
+   * keys written into the stored rows afterwards, which rewrote them (a fifth of a sessions import).
+   * `reading`: the span of the progress bar the reading statements fill.
    */
   private async storeRows(
     table: TableSpec,
     workspaceId: string,
     from: string,
-    { progress, inFileOrder }: { progress?: ProgressWatch; inFileOrder: boolean },
+    options: { progress?: ProgressWatch; inFileOrder: boolean; valuesOf?: (column: string) => string; reading?: [number, number] },
   ): Promise<number> {
-    const names = table.columns.map((c) => c.name).join(", ");
+    const { progress, inFileOrder, reading: [readFrom, readTo] = [0, READING_SHARE] } = options;
+    const interned = !inFileOrder && options.valuesOf ? table.interned : undefined;
+    const names = table.columns.map((c) => c.name);
     const ws = { ws: workspaceId };
     const connection = this.writeConnection;
     if (!inFileOrder) await connection.run("SET SESSION preserve_insertion_order = false");
@@ -443,12 +464,25 @@ export class DuckDbStore implements Store {
         ws,
       );
       const fresh = { ...ws, last: before.last };
-      // Sorted rows keep the file's order among equals (a stage's row ids).
-      const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}, rowid` : "";
-      const inserted = await rowsChanged(() =>
-        connection.run(`INSERT INTO ${table.name} (workspace_id, ${names}) SELECT $ws, ${names} FROM ${from} ${sorted}`, ...args(ws)),
-      );
-      progress?.storing();
+      let insert: string;
+      if (interned && options.valuesOf) {
+        const { column, key, dictionary } = interned;
+        const valuesEnd = readFrom + (readTo - readFrom) * VALUES_PART;
+        progress?.span(readFrom, valuesEnd);
+        const values = `SELECT $ws::VARCHAR AS workspace_id, ${column} FROM (${options.valuesOf(column)}) WHERE ${column} IS NOT NULL`;
+        await rowsChanged(() => connection.run(dictionarySql(interned, values), ...args(ws)));
+        progress?.span(valuesEnd, readTo);
+        insert = `INSERT INTO ${table.name} (workspace_id, ${names.join(", ")}, ${key})
+                  SELECT $ws, ${names.map((name) => `f.${name}`).join(", ")}, d.${key}
+                  FROM ${from} f LEFT JOIN ${dictionary} d ON d.workspace_id = $ws AND d.${column} = f.${column}`;
+      } else {
+        progress?.span(readFrom, readTo);
+        // Sorted rows keep the file's order among equals (a stage's row ids).
+        const sorted = table.sortKey ? `ORDER BY ${table.sortKey.join(", ")}, rowid` : "";
+        insert = `INSERT INTO ${table.name} (workspace_id, ${names.join(", ")}) SELECT $ws, ${names.join(", ")} FROM ${from} ${sorted}`;
+      }
+      const inserted = await rowsChanged(() => connection.run(insert, ...args(ws)));
+      progress?.span(READING_SHARE, 1);
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
         const [{ repeats }] = await tx.query<{ repeats: number }>(
