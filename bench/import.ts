@@ -182,7 +182,7 @@ export async function run(context: BenchContext): Promise<void> {
         const file = await generate(table, rows, format);
         const reference = await engineReader(file, format);
         const duckdb = await importCommand(table, file);
-        line(`import ${table} ${fmt(rows / 1e6)}M ${format}`, rows, duckdb, TARGET_ROWS_PER_SECOND, reference);
+        line(`import ${table} ${rows >= 1e6 ? `${fmt(rows / 1e6)}M` : fmt(rows)} ${format}`, rows, duckdb, TARGET_ROWS_PER_SECOND, reference);
         if (engine) {
           line("  into ClickHouse (ratios ÷ DuckDB's)", rows, await importCommand(table, file, await clickHouseEnv(engine)), CLICKHOUSE_TARGET_ROWS_PER_SECOND, duckdb);
           const insert = engine.lastInsert();
