@@ -1,10 +1,10 @@
 // DuckDB's own readers as the fast path of import and ingest: SQL that converts a file's cells (CSV text
 // or NDJSON values) into the import columns, and a test that each row is plainly valid. The test is
-// deliberately narrower than the row validation of import/validate.ts — a row it doubts (an offset
-// instant, a number with spaces, a number given as a JSON string, any invalid value) sends the whole
-// file down the careful path, which stores the same rows or names the bad line. So the fast path never
-// accepts what the careful one would refuse, and it converts every value it accepts to exactly what the
-// careful one would store.
+// deliberately narrower than the row validation of import/validate.ts — a row it doubts (an instant
+// with a fraction finer than milliseconds, a number with spaces, a number given as a JSON string, any
+// invalid value) sends the whole file down the careful path, which stores the same rows or names the
+// bad line. So the fast path never accepts what the careful one would refuse, and it converts every
+// value it accepts to exactly what the careful one would store.
 
 import type { ImportFormat } from "../import/parse.ts";
 import type { ColumnSpec, TableSpec } from "./tables.ts";
@@ -49,9 +49,11 @@ const literal = (value: string | number | boolean | null | undefined): string =>
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 // Years 1000-9999 (JavaScript's Date.UTC reads two-digit years differently); hours 00-23; at most
-// milliseconds; UTC only (an offset is left to the careful path).
+// milliseconds; UTC, or an offset ±HH:MM / ±HHMM with minutes up to 59 and at most 18 hours either way
+// (the careful path's bounds).
 const DATE = "[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}";
-const INSTANT = `${DATE}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,3})?)?[Zz]?`;
+const OFFSET = "[+-](0[0-9]|1[0-7]):?[0-5][0-9]|[+-]18:?00";
+const INSTANT = `${DATE}[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,3})?)?([Zz]|${OFFSET})?`;
 /** The commonest instant, 2026-03-18T14:05:00Z, as a glob: a subset of INSTANT once the hour is below 24. */
 const COMMON_INSTANT = "[1-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z";
 const DECIMAL = "-?[0-9]{1,15}(\\.[0-9]{1,15})?";
@@ -103,6 +105,22 @@ const NDJSON_CELLS: CellReading = {
   isBoolean: (name) => `${json(name)} IN ('true', 'false')`,
 };
 
+/** An instant in UTC as TIMESTAMP: DuckDB casts most forms INSTANT admits as they are; a 'z', or a 'Z' after minutes, is dropped first. */
+const utcInstant = (text: string) => `coalesce(TRY_CAST(${text} AS TIMESTAMP), TRY_CAST(regexp_replace(${text}, '[Zz]$', '') AS TIMESTAMP))`;
+
+/**
+ * An instant ending in an offset of `length` characters (6 for ±HH:MM, 5 for ±HHMM) as the UTC
+ * TIMESTAMP: the local time before the offset, less the offset. (DuckDB's cast to TIMESTAMP would drop
+ * the offset, and its cast to TIMESTAMPTZ reads a missing offset in the session's time zone.) The
+ * sign's position tells the two lengths apart: in an instant INSTANT admits, the sixth and fifth
+ * characters from the end are otherwise digits, ':', '.', 'T' or ' '.
+ */
+function offsetInstant(text: string, length: 5 | 6): string {
+  const minutes = `(TRY_CAST(${text}[${1 - length}:${2 - length}] AS INTEGER) * 60 + TRY_CAST(${text}[-2:] AS INTEGER))`;
+  const signed = `CASE WHEN ${text}[${-length}] = '-' THEN -${minutes} ELSE ${minutes} END`;
+  return `(TRY_CAST(${text}[:${-length - 1}] AS TIMESTAMP) - to_minutes(${signed}))`;
+}
+
 /**
  * A non-empty cell's value, and whether it is plainly valid as SQL over the cells of column `r` and a
  * reference to that value (`valid(value)`), so that the value is computed once for both.
@@ -128,8 +146,8 @@ function conversion(column: ColumnSpec, r: string, cells: CellReading): { value:
     case "boolean":
       return { value: cells.isTrue(r), valid: () => cells.isBoolean(r) };
     case "timestamp": {
-      // DuckDB casts most forms the pattern admits as they are; a 'z', or a 'Z' after minutes, is dropped first.
-      const value = `coalesce(TRY_CAST(${text} AS TIMESTAMP), TRY_CAST(regexp_replace(${text}, '[Zz]$', '') AS TIMESTAMP))`;
+      // A trailing 'Z' settles most instants before any look for an offset's sign.
+      const value = `CASE WHEN ends_with(${text}, 'Z') THEN ${utcInstant(text)} WHEN ${text}[-6] IN ('+', '-') THEN ${offsetInstant(text, 6)} WHEN ${text}[-5] IN ('+', '-') THEN ${offsetInstant(text, 5)} ELSE ${utcInstant(text)} END`;
       // Most files write whole seconds with a 'Z': a glob settles those at a fraction of the pattern's cost.
       const shaped = `CASE WHEN ${text} GLOB '${COMMON_INSTANT}' THEN substr(${text}, 12, 2) < '24' ELSE regexp_full_match(${text}, '${INSTANT}') END`;
       return { value, valid: (value) => asText(`${shaped} AND ${value} IS NOT NULL`) };
