@@ -110,15 +110,18 @@ const utcInstant = (text: string) => `coalesce(TRY_CAST(${text} AS TIMESTAMP), T
 
 /**
  * An instant ending in an offset of `length` characters (6 for ±HH:MM, 5 for ±HHMM) as the UTC
- * TIMESTAMP: the local time before the offset, less the offset. (DuckDB's cast to TIMESTAMP would drop
- * the offset, and its cast to TIMESTAMPTZ reads a missing offset in the session's time zone.) The
- * sign's position tells the two lengths apart: in an instant INSTANT admits, the sixth and fifth
- * characters from the end are otherwise digits, ':', '.', 'T' or ' '.
+ * TIMESTAMP. DuckDB reads the instant with its offset as TIMESTAMPTZ, whose epoch does not depend on the
+ * session's time zone (a text without an offset would be read in that zone: the sign is looked for
+ * first); an instant without seconds, which that cast refuses, is the local time before the offset less
+ * the offset. (A plain cast to TIMESTAMP would drop the offset.) The sign's position tells the two
+ * lengths apart: in an instant INSTANT admits, the sixth and fifth characters from the end are
+ * otherwise digits, ':', '.', 'T' or ' '.
  */
 function offsetInstant(text: string, length: 5 | 6): string {
   const minutes = `(TRY_CAST(${text}[${1 - length}:${2 - length}] AS INTEGER) * 60 + TRY_CAST(${text}[-2:] AS INTEGER))`;
   const signed = `CASE WHEN ${text}[${-length}] = '-' THEN -${minutes} ELSE ${minutes} END`;
-  return `(TRY_CAST(${text}[:${-length - 1}] AS TIMESTAMP) - to_minutes(${signed}))`;
+  const shifted = `TRY_CAST(${text}[:${-length - 1}] AS TIMESTAMP) - to_minutes(${signed})`;
+  return `coalesce(make_timestamp(epoch_us(TRY_CAST(${text} AS TIMESTAMPTZ))), ${shifted})`;
 }
 
 /**
