@@ -98,7 +98,7 @@ describe("metrigate import", () => {
     const command = [process.execPath, "bin/metrigate.mjs", "import", "--workspace", "acme", "tr_clicks", file].join(" ");
     const { stdout } = await run("script", ["-qec", command, "/dev/null"], { env, timeout: 60_000 });
     expect(stdout).toMatch(/100% \| 1 rows \| [\d,]+ rows\/s \| ETA/);
-    expect(stdout).toContain("Imported 1 rows into tr_clicks of workspace acme.");
+    expect(stdout).toContain("Imported 1 row into tr_clicks of workspace acme.");
     expect(await countClicks()).toBe(2);
   });
 
