@@ -80,8 +80,8 @@ export class DatabaseLocked extends MetrigateError {
   constructor(path: string) {
     super(
       "conflict",
-      `The database ${path} is in use by another Metrigate process (probably \`metrigate serve\`). ` +
-        `Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+      `The database ${path} is in use by another Metrigate process (a running \`metrigate serve\`, or an import or seed ` +
+        `still at work). Wait for it or stop it; while a server runs, send data through its POST /v1/ingest/<table>.`,
     );
   }
 }
