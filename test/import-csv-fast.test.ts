@@ -201,16 +201,14 @@ describe("instants with a UTC offset", () => {
     ["2026-03-18T10:00:00.07z", "2026-03-18T10:00:00.070Z"],
     ["2026-03-18T10:00:00+1759", "2026-03-17T16:01:00.000Z"],
   ];
-  const clicks = offsets.map(([ts], i) => ({ click_id: `c${i + 1}`, ts, offer: "O" }));
-  const files: Record<ImportFormat, (name: string) => string> = {
-    csv: (name) => file(`${name}.csv`, ["click_id,ts,offer", ...clicks.map((c) => `${c.click_id},${c.ts},${c.offer}`)].join("\n")),
-    ndjson: (name) => file(`${name}.ndjson`, clicks.map((c) => JSON.stringify(c)).join("\n")),
-  };
+  /** Clicks (id, instant, offer) as the text of a file in `format`. */
+  const clicksText = (format: ImportFormat, clicks: { click_id: string; ts: string; offer: string }[]): string =>
+    format === "csv" ? ["click_id,ts,offer", ...clicks.map((c) => `${c.click_id},${c.ts},${c.offer}`)].join("\n") : clicks.map((c) => JSON.stringify(c)).join("\n");
 
   for (const format of ["csv", "ndjson"] as const) {
     test(`${format}: the engine stores each instant as the UTC instant row-by-row validation stores`, async () => {
       const spec = tableSpec("tr_clicks");
-      const path = files[format]("offsets");
+      const path = file(`offsets.${format}`, clicksText(format, offsets.map(([ts], i) => ({ click_id: `c${i + 1}`, ts, offer: "O" }))));
       const fastStore = await DuckDbStore.open(":memory:");
       const carefulStore = await DuckDbStore.open(":memory:");
       try {
@@ -234,12 +232,10 @@ describe("instants with a UTC offset", () => {
       test(`${format}: offset "${offset}" leaves the file to the careful path, which names the line`, async () => {
         const spec = tableSpec("tr_clicks");
         const bad = `2026-03-18T10:00:00${offset}`;
-        const rows = [
+        const text = clicksText(format, [
           { click_id: "c1", ts: "2026-03-18T10:00:00+05:30", offer: "O" },
           { click_id: "c2", ts: bad, offer: "O" },
-        ];
-        const text =
-          format === "csv" ? ["click_id,ts,offer", ...rows.map((r) => `${r.click_id},${r.ts},${r.offer}`)].join("\n") : rows.map((r) => JSON.stringify(r)).join("\n");
+        ]);
         const path = file(`bad-offset.${format}`, text);
         const store = await DuckDbStore.open(":memory:");
         try {
