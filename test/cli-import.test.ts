@@ -110,7 +110,7 @@ describe("metrigate import", () => {
     expect(quiet.stderr).toBe("");
     const frames = await onTerminal(env, "import", "--workspace", "acme", "tr_clicks", file);
     expect(frames.some((f) => /100% \| 1 rows \| [\d,]+ rows\/s \| ETA/.test(f))).toBe(true);
-    expect(frames).toContain("Imported 1 rows into tr_clicks of workspace acme.");
+    expect(frames).toContain("Imported 1 row into tr_clicks of workspace acme.");
     expect(await countClicks()).toBe(2);
   });
 
@@ -204,7 +204,7 @@ describe("operator commands", () => {
       const res = await cli("key", "create", "--workspace", "acme");
       expect(res.code).toBe(1);
       expect(res.stderr.trim()).toBe(
-        `metrigate: The database ${join(dir, "cli.duckdb")} is in use by another Metrigate process (probably \`metrigate serve\`). Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+        `metrigate: The database ${join(dir, "cli.duckdb")} is in use by another Metrigate process (a running \`metrigate serve\`, or an import or seed still at work). Wait for it or stop it; while a server runs, send data through its POST /v1/ingest/<table>.`,
       );
     } finally {
       await holder.close();
