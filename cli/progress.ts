@@ -1,12 +1,17 @@
-// A progress bar on the terminal for long operator commands (import, seed): share done, rows, rows/s
+// A progress bar on the terminal for long operator commands (import, seed, copy): share done, rows, rows/s
 // and ETA, drawn by cli-progress; nothing at all with --json or when stderr is not a terminal.
 
 import { Presets, SingleBar } from "cli-progress";
 
 export interface Progress {
+  /** The share of the current stage done, from 0 to 1. */
   fraction: number;
   /** Rows handled so far, once known. */
   rows?: number;
+  /** `rows` is an estimate (shown as "≈1,234 rows"). */
+  estimated?: boolean;
+  /** A new stage, counting from 0 again: the bar so far stays on its line and a new one starts, labelled. */
+  stage?: string;
 }
 
 export interface ProgressBar {
@@ -15,21 +20,36 @@ export interface ProgressBar {
 }
 
 const STEPS = 1000;
+const UNKNOWN = { rows: "…", speed: "…" };
 
-export function progressBar(options: { json: boolean; stream?: NodeJS.WriteStream }): ProgressBar | undefined {
+const count = (n: number, estimated: boolean | undefined): string => `${estimated ? "≈" : ""}${Math.round(n).toLocaleString("en-US")}`;
+
+export function progressBar(options: { json: boolean; stream?: NodeJS.WritableStream & { isTTY?: boolean } }): ProgressBar | undefined {
   const stream = options.stream ?? process.stderr;
   if (options.json || !stream.isTTY) return undefined;
   const bar = new SingleBar(
-    { stream, format: "{bar} {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}", hideCursor: true, etaBuffer: 30 },
+    { stream, format: "{stage}{bar} {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}", hideCursor: true, etaBuffer: 30 },
     Presets.shades_classic,
   );
-  const started = Date.now();
-  bar.start(STEPS, 0, { rows: "…", speed: "…" });
+  // Within one bar the share shown never goes down; a new stage gets a bar of its own.
+  let [started, shown, stage] = [Date.now(), 0, ""];
+  bar.start(STEPS, 0, { ...UNKNOWN, stage });
+  const restart = (label: string) => {
+    stage = label;
+    if (shown > 0) {
+      bar.stop();
+      [started, shown] = [Date.now(), 0];
+      bar.start(STEPS, 0, { ...UNKNOWN, stage: `${label}: ` });
+    } else bar.update(0, { stage: `${label}: ` });
+  };
   return {
-    update({ fraction, rows }) {
+    update(progress) {
+      if (progress.stage !== undefined && progress.stage !== stage) restart(progress.stage);
+      const { fraction, rows, estimated } = progress;
       const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-      const counts = rows === undefined ? {} : { rows: rows.toLocaleString("en-US"), speed: Math.round(rows / seconds).toLocaleString("en-US") };
-      bar.update(Math.round(Math.min(fraction, 1) * STEPS), counts);
+      const counts = rows === undefined ? {} : { rows: count(rows, estimated), speed: count(rows / seconds, estimated) };
+      shown = Math.max(shown, Math.round(Math.min(Math.max(fraction, 0), 1) * STEPS));
+      bar.update(shown, counts);
     },
     stop() {
       bar.stop();

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
+import { expectNeverBackwards, onTerminal } from "./support/terminal.ts";
 
 const run = promisify(execFile);
 // Each test starts several CLI processes; on a busy shared machine one start alone can take 15 s.
@@ -34,10 +35,23 @@ async function countClicks(): Promise<number> {
   }
 }
 
+/** A CSV file of `rows` clicks; the row numbered `bad` (if any) has a three-letter country. */
+function clicksCsv(rows: number, bad = -1): string {
+  const lines = ["click_id,ts,country,offer"];
+  for (let i = 0; i < rows; i++) lines.push(`big${i},2026-03-18T10:${String(i % 60).padStart(2, "0")}:00Z,${i === bad ? "USA" : "US"},Alpha`);
+  return `${lines.join("\n")}\n`;
+}
+
+const LARGE_ROWS = 600_000;
+let largeClicks: string;
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "metrigate-cli-"));
+  largeClicks = join(dir, "large.csv");
+  writeFileSync(largeClicks, clicksCsv(LARGE_ROWS));
   env = { ...process.env, METRIGATE_DB: join(dir, "cli.duckdb"), METRIGATE_NOW: "2026-03-18T15:30:00Z" };
   expect((await cli("workspace", "create", "acme", "--plan", "growth")).code).toBe(0);
+  expect((await cli("workspace", "create", "bulk", "--plan", "growth")).code).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -94,12 +108,39 @@ describe("metrigate import", () => {
     writeFileSync(file, `${JSON.stringify({ click_id: "c1", ts: "2026-03-18T10:00:00Z", country: "US", offer: "Alpha" })}\n`);
     const quiet = await cli("import", "--workspace", "acme", "tr_clicks", file);
     expect(quiet.stderr).toBe("");
-    // util-linux `script` runs the command on a pseudo-terminal, as a user at a terminal would.
-    const command = [process.execPath, "bin/metrigate.mjs", "import", "--workspace", "acme", "tr_clicks", file].join(" ");
-    const { stdout } = await run("script", ["-qec", command, "/dev/null"], { env, timeout: 60_000 });
-    expect(stdout).toMatch(/100% \| 1 rows \| [\d,]+ rows\/s \| ETA/);
-    expect(stdout).toContain("Imported 1 row into tr_clicks of workspace acme.");
+    const frames = await onTerminal(env, "import", "--workspace", "acme", "tr_clicks", file);
+    expect(frames.some((f) => /100% \| 1 rows \| [\d,]+ rows\/s \| ETA/.test(f))).toBe(true);
+    expect(frames).toContain("Imported 1 row into tr_clicks of workspace acme.");
     expect(await countClicks()).toBe(2);
+  });
+
+  test("a large file: while the engine reads it the bar shows estimated rows and rows/s, then the exact count", async () => {
+    const frames = await onTerminal(env, "import", "--workspace", "bulk", "tr_clicks", largeClicks);
+    const running = frames.filter((f) => /[░█]+ \d{1,2}% \| ≈[\d,]+ rows \| ≈[\d,]+ rows\/s \| ETA/.test(f));
+    expect(running.length).toBeGreaterThan(0);
+    const estimates = running.map((f) => Number((/≈([\d,]+) rows \|/.exec(f)?.[1] ?? "").replaceAll(",", "")));
+    expect(Math.max(...estimates)).toBeGreaterThan(0);
+    expect(Math.max(...estimates)).toBeLessThanOrEqual(LARGE_ROWS * 1.05);
+    expect(frames.some((f) => /100% \| 600,000 rows \| [\d,]+ rows\/s \| ETA/.test(f))).toBe(true);
+    expect(frames).toContain("Imported 600000 rows into tr_clicks of workspace bulk.");
+    expectNeverBackwards(frames);
+    const piped = await cli("import", "--workspace", "bulk", "tr_clicks", largeClicks);
+    expect(piped.stderr).toBe("");
+    expect(piped.stdout.trim()).toBe("Imported 600000 rows into tr_clicks of workspace bulk.");
+    const json = await onTerminal(env, "import", "--workspace", "bulk", "tr_clicks", largeClicks, "--json");
+    expect(json.join("\n")).not.toContain("rows/s");
+    expect(JSON.parse(json.join(""))).toEqual({ workspace: "bulk", table: "tr_clicks", rows: LARGE_ROWS });
+  });
+
+  test("a file the engine declines gets a second bar, labelled, rather than a share going back", async () => {
+    const file = join(dir, "large-bad.csv");
+    const bad = LARGE_ROWS / 2;
+    writeFileSync(file, clicksCsv(LARGE_ROWS, bad));
+    const frames = await onTerminal(env, "import", "--workspace", "bulk", "tr_clicks", file);
+    const checking = frames.filter((f) => f.startsWith("checking row by row: "));
+    expect(checking.some((f) => /\d+% \| [\d,]+ rows \| [\d,]+ rows\/s/.test(f))).toBe(true);
+    expectNeverBackwards(frames);
+    expect(frames).toContain(`metrigate: ${file}: line ${bad + 2}: column "country" must be a two-letter country code, got "USA". Nothing was imported.`);
   });
 
   test("an unknown table or file type is a one-line error", async () => {
@@ -113,6 +154,21 @@ describe("metrigate import", () => {
 });
 
 describe("operator commands", () => {
+  test("seed reports the rows written as each family is, quietly with --json or through a pipe", async () => {
+    const seedEnv = { ...env, METRIGATE_DB: join(dir, "seed.duckdb") };
+    const frames = await onTerminal(seedEnv, "seed", "--scale", "100000");
+    const running = frames.filter((f) => /[░█]+ \d{1,2}% \| [1-9][\d,]* rows \| [1-9][\d,]* rows\/s \| ETA/.test(f));
+    expect(running.length).toBeGreaterThan(0);
+    expect(frames.some((f) => /100% \| [1-9][\d,]* rows \| [\d,]+ rows\/s/.test(f))).toBe(true);
+    expectNeverBackwards(frames);
+    const piped = await run(process.execPath, ["bin/metrigate.mjs", "seed", "--scale", "1000"], { env: seedEnv, timeout: 60_000 });
+    expect(piped.stderr).toBe("");
+    expect(piped.stdout).toMatch(/^Seeded workspace demo at scale 1000 in [\d.]+ s\.\n$/);
+    const json = await onTerminal(seedEnv, "seed", "--scale", "1000", "--json");
+    expect(json.join("\n")).not.toContain("rows/s");
+    expect(JSON.parse(json.join(""))).toMatchObject({ workspace: "demo", scale: 1000 });
+  });
+
   test("key create prints a key; token create and revoke round-trip with --json", async () => {
     const key = await cli("key", "create", "--workspace", "acme", "--scope", "write");
     expect(key.code).toBe(0);

@@ -11,6 +11,7 @@ import type { Engine } from "../engine.ts";
 import { InvalidInput } from "../errors.ts";
 import type { Rows, Store } from "../store/store.ts";
 import { findTable, TABLE_NAMES, type TableSpec } from "../store/tables.ts";
+import { estimateFileRows, rowsAtFraction } from "./estimate.ts";
 import { kindOfFile, parseImport, readFileRows, type FileKind, type ImportFormat } from "./parse.ts";
 
 export function requireTable(name: string): TableSpec {
@@ -19,11 +20,20 @@ export function requireTable(name: string): TableSpec {
   return table;
 }
 
-/** How far an import has got: a fraction from 0 to 1, and the rows read so far once they are known. */
+/**
+ * How far an import has got: a fraction from 0 to 1 of the current stage, and the rows read so far once
+ * they are known (`estimated` while the engine reads the file: from the file's size and first block).
+ * `stage` names a new stage that counts from 0 again (the row-by-row check after the engine declined).
+ */
 export interface ImportProgress {
   fraction: number;
   rows?: number;
+  estimated?: boolean;
+  stage?: string;
 }
+
+/** The stage an import enters when the engine's reader declines the file. */
+export const ROW_BY_ROW_STAGE = "checking row by row";
 
 export interface FileImportOptions {
   /** How the file is named in messages (default: its path; an HTTP body's temporary file is "body"). */
@@ -150,7 +160,9 @@ export class Importer {
     const { source, onProgress } = options;
     const size = await sizeOf(file, source);
     if (this.deps.store.loadFile) {
-      const onFraction = onProgress && ((fraction: number) => onProgress({ fraction }));
+      const estimate = onProgress && (await estimateFileRows(file, kind, size));
+      const onFraction =
+        onProgress && ((fraction: number) => onProgress(estimate === undefined ? { fraction } : { fraction, rows: rowsAtFraction(fraction, estimate), estimated: true }));
       const stored = await this.deps.store.loadFile({ table, workspaceId, file, format: kind.format, onProgress: onFraction });
       if (stored !== undefined) {
         await this.deps.engine.invalidate(workspaceId);
@@ -159,6 +171,7 @@ export class Importer {
       }
     }
     if (!onProgress) return this.store(table, workspaceId, readFileRows(table, file, kind, source));
+    if (this.deps.store.loadFile) onProgress({ fraction: 0, stage: ROW_BY_ROW_STAGE });
     // The careful path reports the share of the file read and the rows validated so far.
     let fraction = 0;
     const blocks = readFileRows(table, file, kind, source, (bytes) => (fraction = bytes / Math.max(size, 1)));
