@@ -22,13 +22,28 @@ export interface ProgressBar {
 const STEPS = 1000;
 const UNKNOWN = { rows: "…", speed: "…" };
 
+/** Seconds left as `42s`, `3m05s` or `1h02m`. */
+function remaining(seconds: number): string {
+  const s = Math.max(Math.round(seconds), 0);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
 const count = (n: number, estimated: boolean | undefined): string => `${estimated ? "≈" : ""}${Math.round(n).toLocaleString("en-US")}`;
 
 export function progressBar(options: { json: boolean; stream?: NodeJS.WritableStream & { isTTY?: boolean } }): ProgressBar | undefined {
   const stream = options.stream ?? process.stderr;
   if (options.json || !stream.isTTY) return undefined;
   const bar = new SingleBar(
-    { stream, format: "{stage}{bar} {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}", hideCursor: true, etaBuffer: 30 },
+    {
+      stream,
+      format: "{stage}{bar} {percentage}% | {rows} rows | {speed} rows/s | ETA {eta_formatted}",
+      hideCursor: true,
+      etaBuffer: 30,
+      // Before the share first moves there is no rate to go by: "…" rather than cli-progress's NULL or INF.
+      formatTime: (seconds: number) => (Number.isFinite(seconds) ? remaining(seconds) : "…"),
+    },
     Presets.shades_classic,
   );
   // Within one bar the share shown never goes down; a new stage gets a bar of its own.

@@ -29,6 +29,21 @@ describe("progressBar", () => {
     expect(drawn.some((f) => /100% \| 1,000,123 rows \| [\d,]+ rows\/s \| ETA/.test(f))).toBe(true);
   });
 
+  test("before the share moves the ETA is an ellipsis, then a time, never NULL or INF", async () => {
+    const { stream, frames } = terminal();
+    const bar = progressBar({ json: false, stream });
+    bar?.update({ fraction: 0 });
+    await pause(250);
+    bar?.update({ fraction: 0.5, rows: 500 });
+    await pause(250);
+    bar?.update({ fraction: 0.6, rows: 600 });
+    bar?.stop();
+    const drawn = frames();
+    expect(drawn.some((f) => /0% \| … rows \| … rows\/s \| ETA …/.test(f))).toBe(true);
+    expect(drawn.some((f) => /60% \| 600 rows \| [\d,]+ rows\/s \| ETA \d+s/.test(f))).toBe(true);
+    expect(drawn.join("\n")).not.toMatch(/NULL|INF/);
+  });
+
   test("a new stage after progress leaves the first bar where it was and starts a labelled one", async () => {
     const { stream, frames } = terminal();
     const bar = progressBar({ json: false, stream });
