@@ -110,7 +110,7 @@ describe("metrigate import", () => {
     const command = [process.execPath, "bin/metrigate.mjs", "import", "--workspace", "acme", "tr_clicks", file].join(" ");
     const { stdout } = await run("script", ["-qec", command, "/dev/null"], { env, timeout: 60_000 });
     expect(stdout).toMatch(/100% \| 1 rows \| [\d,]+ rows\/s \| ETA/);
-    expect(stdout).toContain("Imported 1 rows into tr_clicks of workspace acme.");
+    expect(stdout).toContain("Imported 1 row into tr_clicks of workspace acme.");
     expect(await countClicks()).toBe(2);
   });
 
@@ -160,7 +160,7 @@ describe("operator commands", () => {
       const res = await cli("key", "create", "--workspace", "acme");
       expect(res.code).toBe(1);
       expect(res.stderr.trim()).toBe(
-        `metrigate: The database ${join(dir, "cli.duckdb")} is in use by another Metrigate process (probably \`metrigate serve\`). Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+        `metrigate: The database ${join(dir, "cli.duckdb")} is in use by another Metrigate process (a running \`metrigate serve\`, or an import or seed still at work). Wait for it or stop it; while a server runs, send data through its POST /v1/ingest/<table>.`,
       );
     } finally {
       await holder.close();

@@ -24,14 +24,18 @@ async function stored(store: DuckDbStore, table: string): Promise<unknown[]> {
 }
 
 /** Loads the file through each path into its own database and returns both tables' rows. */
-async function bothPaths(table: string, path: string, text: string): Promise<{ fast: number | undefined; fastRows: unknown[]; carefulRows: unknown[] }> {
+async function bothPaths(
+  table: string,
+  path: string,
+  text: string,
+): Promise<{ fast: number | undefined; careful: number; fastRows: unknown[]; carefulRows: unknown[] }> {
   const spec = tableSpec(table);
   const fastStore = await DuckDbStore.open(":memory:");
   const carefulStore = await DuckDbStore.open(":memory:");
   try {
     const fast = await fastStore.loadFile({ table: spec, workspaceId: "w", file: path, format: "csv" });
-    await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "csv", text, path) });
-    return { fast, fastRows: await stored(fastStore, table), carefulRows: await stored(carefulStore, table) };
+    const careful = await carefulStore.load({ table: spec, workspaceId: "w", rows: parseImport(spec, "csv", text, path) });
+    return { fast, careful, fastRows: await stored(fastStore, table), carefulRows: await stored(carefulStore, table) };
   } finally {
     await fastStore.close();
     await carefulStore.close();
@@ -62,9 +66,10 @@ describe("CSV fast path", () => {
 
   for (const [table, text] of Object.entries(plain)) {
     test(`${table}: a plainly valid file is stored by the engine, exactly as row-by-row validation stores it`, async () => {
-      const lines = text.split("\n").length - 1;
-      const { fast, fastRows, carefulRows } = await bothPaths(table, file(`${table}.csv`, text), text);
-      expect(fast).toBe(lines);
+      const { fast, careful, fastRows, carefulRows } = await bothPaths(table, file(`${table}.csv`, text), text);
+      // Both paths count the rows stored (v1 of tr_conversions is replaced by its later row).
+      expect(fast).toBe(fastRows.length);
+      expect(careful).toBe(fastRows.length);
       expect(fastRows).toEqual(carefulRows);
       expect(fastRows.length).toBeGreaterThan(0);
     });

@@ -99,7 +99,7 @@ test("a large file that repeats every id: the engine stores the last row of each
   const file = write("repeated.ndjson", rows);
   const store = await DuckDbStore.open(":memory:");
   try {
-    expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "w", file, format: "ndjson" })).toBe(ROWS);
+    expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "w", file, format: "ndjson" })).toBe(half);
     expect(await store.query("SELECT offer, count(*) AS n FROM tr_clicks GROUP BY offer")).toEqual([{ offer: "Newer", n: half }]);
   } finally {
     await store.close();
@@ -151,4 +151,24 @@ test("a compressed NDJSON file is inflated beside the database for the engine, a
   await expect(runtime.importer.importFile("acme", "tr_clicks", corrupt)).rejects.toThrow(`${corrupt}: not a valid gzip file`);
   expect(await clicks()).toBe(before + 1000);
   expect(scratch()).toEqual([]);
+});
+
+describe("a JSON array saved as one line", () => {
+  const arrayLine = (rows: number) => `${JSON.stringify(Array.from({ length: rows }, (_, i) => click(i)))}\n`;
+
+  test("under the line limit: read in one piece across many chunks, refused as not an object", async () => {
+    const file = join(dir, "array-8mib.ndjson");
+    writeFileSync(file, arrayLine(90_000));
+    const before = await clicks();
+    await expect(runtime.importer.importFile("acme", "tr_clicks", file)).rejects.toThrow(/line 1: .*JSON object/);
+    expect(await clicks()).toBe(before);
+  });
+
+  test("over 16 MiB: refused before it fills memory, naming the line", async () => {
+    const file = join(dir, "array-20mib.ndjson");
+    writeFileSync(file, `${JSON.stringify(click(0))}\n${arrayLine(220_000)}`);
+    const before = await clicks();
+    await expect(runtime.importer.importFile("acme", "tr_clicks", file)).rejects.toThrow(/line 2: longer than 16 MiB without a line break/);
+    expect(await clicks()).toBe(before);
+  });
 });

@@ -51,6 +51,8 @@ describe("NDJSON rows", () => {
     [{ ...good, watch_seconds: -1 }, 'column "watch_seconds" must be ≥ 0, got -1'],
     [{ ...good, completed: "maybe" }, 'column "completed" must be true or false, got "maybe"'],
     [{ ...good, user_id: "" }, 'column "user_id" is required'],
+    [{ ...good, watch_seconds: 1e15 }, 'column "watch_seconds" must be below 10^15 in size, got 1000000000000000'],
+    [{ ...good, watch_seconds: 1.7e308 }, 'column "watch_seconds" must be below 10^15 in size, got 1.7e+308'],
     [
       { ...good, extra: 1 },
       'unknown column "extra" for table tm_sessions (columns: session_id, user_id, content_id, device, region, pop, started_at, ended_at, watch_seconds, completed, rebuffer_seconds)',
@@ -59,6 +61,11 @@ describe("NDJSON rows", () => {
     expect(() => parseNdjson(sessions, `${JSON.stringify(good)}\n${JSON.stringify(record)}`, "f.ndjson")).toThrow(
       `f.ndjson: line 2: ${message}. Nothing was imported.`,
     );
+  });
+
+  test("a number too large for a double is named as the infinity it reads as", () => {
+    const line = JSON.stringify(good).replace('"watch_seconds":120', '"watch_seconds":1e400');
+    expect(() => parseNdjson(sessions, line, "f.ndjson")).toThrow('f.ndjson: line 1: column "watch_seconds" must be a number, got Infinity. Nothing was imported.');
   });
 
   test("a line that is not JSON names its line", () => {
@@ -73,6 +80,11 @@ describe("CSV rows", () => {
   test("typed values and -1 for unlimited", () => {
     const rows = parseCsvText(subs, `${header}\nGrowth,growth,2026-03-01,2026-03-31,1000000,50000,-1,500\n`, "s.csv");
     expect(rows).toEqual([["Growth", "growth", "2026-03-01", "2026-03-31", 1_000_000, 50_000, -1, 500]]);
+  });
+
+  test("a header naming a column twice is refused, naming the column", () => {
+    const csv = `${header},plan_tier\nGrowth,growth,2026-03-01,2026-03-31,1,1,1,1,pro\n`;
+    expect(() => parseCsvText(subs, csv, "s.csv")).toThrow('s.csv: line 1: column "plan_tier" appears twice in the header. Nothing was imported.');
   });
 
   test("a quoted field spanning lines keeps the following line numbers right", () => {

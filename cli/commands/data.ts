@@ -46,7 +46,7 @@ export const importFile: Command = {
       } finally {
         bar?.stop();
       }
-      ctx.print(`Imported ${rows} rows into ${table} of workspace ${workspace}.`, { workspace, table, rows });
+      ctx.print(`Imported ${rows} ${rows === 1 ? "row" : "rows"} into ${table} of workspace ${workspace}.`, { workspace, table, rows });
       return 0;
     }),
 };

@@ -146,6 +146,8 @@ interface LineBlock {
 }
 
 const NEWLINE = 0x0a;
+/** No row of any table comes near this: a longer line is a file of another shape, refused before it fills memory. */
+const MAX_LINE_BYTES = 16 * 2 ** 20;
 
 /**
  * Bytes → blocks of whole lines, decoded as strict UTF-8: invalid bytes name their line instead of
@@ -180,18 +182,26 @@ async function* utf8Lines(bytes: AsyncIterable<Buffer>, source: string): AsyncGe
     nextLine += lines.length;
     return { firstLine, lines };
   };
-  let pending: Buffer = Buffer.alloc(0);
+  // The start of an unfinished line, as the chunks that hold it: each chunk is searched once, so a long
+  // line costs its length, not its length squared (a JSON array saved as one line, a runaway field).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   for await (const chunk of bytes) {
-    const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-    const last = data.lastIndexOf(NEWLINE);
+    const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
-      pending = data;
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes > MAX_LINE_BYTES) {
+        fail(source, nextLine, `longer than ${MAX_LINE_BYTES / 2 ** 20} MiB without a line break (rows go one per line; a JSON array is not NDJSON)`);
+      }
       continue;
     }
-    pending = data.subarray(last + 1);
-    yield decode(data.subarray(0, last));
+    const block = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
+    pending = [chunk.subarray(last + 1)];
+    pendingBytes = pending[0].length;
+    yield decode(block);
   }
-  if (pending.length > 0) yield decode(pending);
+  if (pendingBytes > 0) yield decode(Buffer.concat(pending));
 }
 
 async function* ndjsonStreamRows(table: TableSpec, bytes: AsyncIterable<Buffer>, source: string): AsyncGenerator<Cell[][]> {

@@ -37,7 +37,14 @@ export function parseInstant(text: string): number | undefined {
   return utc - offsetMinutes * 60_000;
 }
 
-const describe = (value: unknown) => (typeof value === "string" ? `"${value}"` : JSON.stringify(value));
+// String() for numbers: JSON.stringify writes an infinite one (1e400 in a file) as null.
+const describe = (value: unknown) => (typeof value === "string" ? `"${value}"` : typeof value === "number" ? String(value) : JSON.stringify(value));
+
+/**
+ * Decimal columns (seconds, prices, revenue) stay below 10^15: their sums are then exact to the cent, and
+ * no total overflows into infinity (two rows of 1e308 made every watch-hour figure null).
+ */
+const MAX_DECIMAL = 1e15;
 
 function convert(column: ColumnSpec, raw: unknown): Cell {
   const empty = raw === null || raw === undefined || raw === "";
@@ -69,6 +76,7 @@ function convert(column: ColumnSpec, raw: unknown): Cell {
         const got = typeof raw === "string" ? `, got ${describe(raw)}` : "";
         throw new RowError(`column "${column.name}" must be a whole number from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}${got}`);
       }
+      if (column.type === "number" && Math.abs(n) >= MAX_DECIMAL) throw new RowError(`column "${column.name}" must be below 10^15 in size, got ${describe(raw)}`);
       if (column.min !== undefined && n < column.min) throw new RowError(`column "${column.name}" must be ≥ ${column.min}, got ${describe(raw)}`);
       return n;
     }
@@ -93,6 +101,10 @@ function convert(column: ColumnSpec, raw: unknown): Cell {
 
 /** Checks a header (CSV) or a record's keys (NDJSON): unknown columns and missing required ones. */
 export function checkColumns(table: TableSpec, names: readonly string[]): void {
+  // A CSV header naming a column twice leaves unclear which value is meant (NDJSON keys, as JSON parsers
+  // read them, are unique: a repeated key keeps its last value).
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new RowError(`column "${repeated}" appears twice in the header`);
   const known = new Set(table.columns.map((c) => c.name));
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {

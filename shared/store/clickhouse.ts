@@ -348,7 +348,7 @@ export class ClickHouseStore implements Store {
       const chunks: string[] = [];
       for (let i = 0; i < lines.length; i += CSV_CHUNK_LINES) chunks.push(lines.slice(i, i + CSV_CHUNK_LINES).join(""));
       if (lines.length > 0) await this.insertCsv(table, Readable.from(chunks, { objectMode: false }), lines.length);
-      return rows.length;
+      return lines.length;
     });
   }
 

@@ -80,8 +80,8 @@ export class DatabaseLocked extends MetrigateError {
   constructor(path: string) {
     super(
       "conflict",
-      `The database ${path} is in use by another Metrigate process (probably \`metrigate serve\`). ` +
-        `Stop it first, or send data through the running server's POST /v1/ingest/<table>.`,
+      `The database ${path} is in use by another Metrigate process (a running \`metrigate serve\`, or an import or seed ` +
+        `still at work). Wait for it or stop it; while a server runs, send data through its POST /v1/ingest/<table>.`,
     );
   }
 }
@@ -482,6 +482,7 @@ export class DuckDbStore implements Store {
         insert = `INSERT INTO ${table.name} (workspace_id, ${names.join(", ")}) SELECT $ws, ${names.join(", ")} FROM ${from} ${sorted}`;
       }
       const inserted = await rowsChanged(() => connection.run(insert, ...args(ws)));
+      let stored = inserted;
       progress?.span(READING_SHARE, 1);
       if (table.replaceKey) {
         const key = table.replaceKey.join(", ");
@@ -501,6 +502,10 @@ export class DuckDbStore implements Store {
                WHERE mg_rank > 1)`,
             fresh,
           );
+          // The rows stored are the new rows still there: not those a later row of the same file, or a
+          // stored row of a greater version, replaced.
+          const [{ kept }] = await tx.query<{ kept: number }>(`SELECT count(*) AS kept FROM ${table.name} WHERE rowid > $last`, { last: before.last });
+          stored = Number(kept);
         }
       }
       if (table.generatedId) {
@@ -514,7 +519,7 @@ export class DuckDbStore implements Store {
         );
       }
       await internKeysIn(tx, table, workspaceId);
-      return inserted;
+      return stored;
     };
     try {
       return await this.inTransaction(store);

@@ -48,7 +48,9 @@ export interface Store {
   exec(sql: string, params?: SqlParams): Promise<void>;
   /**
    * Stores rows into one data table of one workspace, all or nothing: rows whose replace key already
-   * exists replace the older rows, others are appended. Returns the number of rows stored.
+   * exists replace the older rows, others are appended. Returns the number of rows stored: a row that a
+   * later row of the same load replaces is not counted (nor, on DuckDB, one that loses to a stored row
+   * of a greater version).
    */
   load(request: LoadRequest): Promise<number>;
   /**
