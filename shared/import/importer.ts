@@ -65,12 +65,15 @@ const running = (pid: number): boolean => {
   }
 };
 
-/** Removes the scratch folders of imports and ingests killed before they could (their process is gone). */
+/**
+ * Removes the scratch folders of imports and ingests killed before they could (their process is gone).
+ * Best effort: a folder that cannot be removed (another user's, in a shared temporary folder) is left.
+ */
 async function removeAbandonedScratch(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(SCRATCH_NAME.exec(name)?.[1] ?? Number.NaN);
-    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(dir, name), { recursive: true, force: true });
+    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
