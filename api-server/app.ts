@@ -50,6 +50,8 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
           },
   });
   const routes = new RouteTable();
+  // Ingests and imports of a server or command that was killed leave their scratch folders behind.
+  await runtime.importer.removeAbandonedScratch();
 
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
@@ -72,8 +74,8 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
       return sendError(reply, request, new MetrigateError("payload_too_large", "The request body is too large."));
     }
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      const ingest = request.url.startsWith("/v1/ingest/");
-      return sendError(reply, request, unsupportedMediaType(request, ingest ? ["application/x-ndjson"] : ["application/json"]));
+      // Ingest checks its own media types, after the key.
+      return sendError(reply, request, unsupportedMediaType(request, ["application/json"]));
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, request, new MetrigateError("invalid_parameter", `The request is invalid: ${error.message}.`));

@@ -3,6 +3,7 @@
 
 import type { Family } from "../shared/catalog/define.ts";
 import { TABLES } from "../shared/store/tables.ts";
+import { NDJSON_TYPES } from "./routes/ingest.ts";
 
 export type Operation = Record<string, unknown>;
 
@@ -30,6 +31,7 @@ const ERROR_MEANINGS: Record<number, string> = {
   403: "Suspended workspace, plan not allowed, or a link that is not valid",
   404: "Not found",
   413: "Request body too large",
+  415: "Body media type not accepted",
   429: "Rate limit exceeded",
 };
 
@@ -259,17 +261,17 @@ export const ROUTE_DOCS: Record<string, Operation> = {
     operationId: "ingest",
     summary: "Ingest rows",
     description:
-      "Stores NDJSON rows (one JSON object per line) in one table; all rows of the request or none. The body is streamed, may be gzip-compressed (Content-Encoding: gzip) and may be up to METRIGATE_INGEST_MAX_BYTES (4 GiB by default) after decompression. Needs an API key with write scope.",
+      "Stores NDJSON rows (one JSON object per line) in one table; all rows of the request or none. The key is checked first, then the media type: any of the NDJSON names below or text/plain (anything else is a 415). The body is streamed, may be gzip-compressed (Content-Encoding: gzip) and may be up to METRIGATE_INGEST_MAX_BYTES (4 GiB by default) after decompression. Needs an API key with write scope.",
     tags: ["ingest"],
     security: [{ apiKeyHeader: [] }, { apiKeyAuthorization: [] }],
     parameters: [{ name: "table", in: "path", required: true, schema: { enum: TABLES.map((t) => t.name) } }],
-    requestBody: { required: true, content: { "application/x-ndjson": { schema: { type: "string" } } } },
+    requestBody: { required: true, content: Object.fromEntries(NDJSON_TYPES.map((type) => [type, { schema: { type: "string" } }])) },
     responses: {
       "200": json(
         { type: "object", properties: { table: { type: "string" }, rows: { type: "integer", description: "Rows stored." } }, required: ["table", "rows"] },
         "The rows were stored",
       ),
-      ...errorResponses("tapemetric", [400, 401, 403, 413, 429]),
+      ...errorResponses("tapemetric", [400, 401, 403, 413, 415, 429]),
     },
   },
   "GET /v1/analytics/export/{workspace}/{file}": {

@@ -1,7 +1,7 @@
 // The CLI as an operator meets it: real processes over a real DuckDB file.
 
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -88,6 +88,18 @@ describe("metrigate import", () => {
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe(`metrigate: ${file}: line 3: column "country" must be a two-letter country code, got "USA". Nothing was imported.`);
     expect(await countClicks()).toBe(2);
+  });
+
+  test("a missing file and a directory are named as such", async () => {
+    const missing = join(dir, "nope.csv");
+    const res = await cli("import", "--workspace", "acme", "tr_clicks", missing);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`metrigate: No such file: ${missing}.`);
+    const folder = join(dir, "folder.ndjson.gz");
+    mkdirSync(folder);
+    const res2 = await cli("import", "--workspace", "acme", "tr_clicks", folder);
+    expect(res2.code).toBe(1);
+    expect(res2.stderr.trim()).toBe(`metrigate: ${folder} is a directory, not a file.`);
   });
 
   test("unknown and missing columns are rejected with the header line", async () => {

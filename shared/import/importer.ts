@@ -41,12 +41,14 @@ export interface FileImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
+/** The size of the file to import; a missing file or a folder is named as such. */
 async function sizeOf(file: string, source: string): Promise<number> {
-  try {
-    return (await stat(file)).size;
-  } catch (e) {
-    throw new InvalidInput(`Cannot read ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
-  }
+  const found = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") throw new InvalidInput(`No such file: ${source}.`);
+    throw new InvalidInput(`Cannot read ${source}: ${e.code ?? e.message}.`);
+  });
+  if (found.isDirectory()) throw new InvalidInput(`${source} is a directory, not a file.`);
+  return found.size;
 }
 
 /**
@@ -57,8 +59,12 @@ export function scratchDirFor(dbPath: string): string {
   return dbPath === ":memory:" ? tmpdir() : dirname(dbPath);
 }
 
-/** Scratch folders are named after the importing process, so that a killed one's can be recognised. */
-const SCRATCH_PREFIX = "metrigate-import-";
+/**
+ * Scratch folders are named after the process that made them (`metrigate-<purpose>-<pid>-XXXXXX`), so
+ * that those of a killed process can be recognised and removed.
+ */
+export type ScratchPurpose = "import" | "ingest";
+const SCRATCH_NAME = /^metrigate-(?:import|ingest)-(\d+)-/;
 
 const running = (pid: number): boolean => {
   try {
@@ -69,14 +75,20 @@ const running = (pid: number): boolean => {
   }
 };
 
-/** Removes the scratch folders of imports that were killed before they could (their process is gone). */
+/**
+ * Removes the scratch folders of imports and ingests killed before they could (their process is gone).
+ * Best effort: a folder that cannot be removed (another user's, in a shared temporary folder) is left.
+ */
 async function removeAbandonedScratch(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
-    const pid = name.startsWith(SCRATCH_PREFIX) ? Number.parseInt(name.slice(SCRATCH_PREFIX.length), 10) : Number.NaN;
-    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(dir, name), { recursive: true, force: true });
+    const pid = Number(SCRATCH_NAME.exec(name)?.[1] ?? Number.NaN);
+    if (pid > 0 && pid !== process.pid && !running(pid)) await rm(join(dir, name), { recursive: true, force: true }).catch(() => undefined);
   }
 }
+
+/** A new owner-only scratch folder under `dir`, named after this process. */
+const newScratchFolder = (dir: string, purpose: ScratchPurpose): Promise<string> => mkdtemp(join(dir, `metrigate-${purpose}-${process.pid}-`));
 
 /**
  * A gzip-compressed NDJSON file inflated into an owner-only scratch folder under `dir`: DuckDB reads
@@ -85,10 +97,9 @@ async function removeAbandonedScratch(dir: string): Promise<void> {
  * then read compressed, where a corrupt one gets its clear message.
  */
 async function inflated(file: string, dir: string): Promise<{ file: string; remove: () => Promise<void> } | undefined> {
-  await removeAbandonedScratch(dir);
   let scratch: string | undefined;
   try {
-    scratch = await mkdtemp(join(dir, `${SCRATCH_PREFIX}${process.pid}-`));
+    scratch = await newScratchFolder(dir, "import");
     const plain = join(scratch, "rows.ndjson");
     await pipeline(createReadStream(file), createGunzip({ chunkSize: 1 << 20 }), createWriteStream(plain, { mode: 0o600 }));
     const made = scratch;
@@ -121,6 +132,20 @@ export class Importer {
     },
   ) {}
 
+  /**
+   * A new scratch folder for `purpose` where imports keep theirs (beside the database), after removing
+   * those left by killed processes; the caller removes it when done.
+   */
+  async scratchFolder(purpose: ScratchPurpose): Promise<string> {
+    await removeAbandonedScratch(this.deps.scratchDir);
+    return newScratchFolder(this.deps.scratchDir, purpose);
+  }
+
+  /** Removes the scratch folders left by killed processes (see `removeAbandonedScratch`). */
+  removeAbandonedScratch(): Promise<void> {
+    return removeAbandonedScratch(this.deps.scratchDir);
+  }
+
   /** Validates every row first; stores them in one transaction; returns the number of rows stored. */
   async importText(workspaceId: string, tableName: string, format: ImportFormat, text: string, source: string): Promise<number> {
     const table = requireTable(tableName);
@@ -146,6 +171,8 @@ export class Importer {
     const kind = kindOfFile(file);
     const { source = file } = options;
     await this.deps.accounts.requireWorkspace(workspaceId);
+    await sizeOf(file, source);
+    await removeAbandonedScratch(this.deps.scratchDir);
     // An unreadable file is not inflated: storeFile then names it.
     const plain = this.deps.store.loadFile && kind.format === "ndjson" && kind.gzip ? await inflated(file, this.deps.scratchDir) : undefined;
     try {
