@@ -3,7 +3,7 @@
 // format go through the engine's own reader (a compressed NDJSON file inflated first); an import killed
 // with SIGKILL leaves the table as it was.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -171,4 +171,10 @@ describe("a JSON array saved as one line", () => {
     await expect(runtime.importer.importFile("acme", "tr_clicks", file)).rejects.toThrow(/line 2: longer than 16 MiB without a line break/);
     expect(await clicks()).toBe(before);
   });
+});
+
+test("a named pipe is refused at once rather than waited on", async () => {
+  const fifo = join(dir, "rows.ndjson");
+  execFileSync("mkfifo", [fifo]);
+  await expect(runtime.importer.importFile("acme", "tr_clicks", fifo)).rejects.toThrow(`${fifo} is not a regular file (a pipe or a device); save the rows to a file first.`);
 });

@@ -41,13 +41,15 @@ export interface FileImportOptions {
   onProgress?: (progress: ImportProgress) => void;
 }
 
-/** The size of the file to import; a missing file or a folder is named as such. */
+/** The size of the file to import; a missing file, a folder or a pipe is named as such. */
 async function sizeOf(file: string, source: string): Promise<number> {
   const found = await stat(file).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") throw new InvalidInput(`No such file: ${source}.`);
     throw new InvalidInput(`Cannot read ${source}: ${e.code ?? e.message}.`);
   });
   if (found.isDirectory()) throw new InvalidInput(`${source} is a directory, not a file.`);
+  // A pipe or a device would be waited on for ever by the engine's reader.
+  if (!found.isFile()) throw new InvalidInput(`${source} is not a regular file (a pipe or a device); save the rows to a file first.`);
   return found.size;
 }
 
