@@ -135,11 +135,10 @@ export class Importer {
   ) {}
 
   /**
-   * A new scratch folder for `purpose` where imports keep theirs (beside the database), after removing
-   * those left by killed processes; the caller removes it when done.
+   * A new scratch folder for `purpose` where imports keep theirs (beside the database); the caller
+   * removes it when done. Those left by killed processes go at the import of what it holds.
    */
-  async scratchFolder(purpose: ScratchPurpose): Promise<string> {
-    await removeAbandonedScratch(this.deps.scratchDir);
+  scratchFolder(purpose: ScratchPurpose): Promise<string> {
     return newScratchFolder(this.deps.scratchDir, purpose);
   }
 

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import { fileReaderSql, plainPlan, readerSql } from "./import-plan.ts";
+import { convertedValue, fileReaderSql, plainPlan, readerSql } from "./import-plan.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
@@ -359,7 +359,7 @@ export class DuckDbStore implements Store {
     const converted = `SELECT ${plan.converted} FROM (SELECT ${plan.cells} FROM ${reader})`;
     return {
       rows: `SELECT ${plan.values} FROM (${converted}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`,
-      valuesOf: (column) => `SELECT DISTINCT "${column}:value" AS ${column} FROM (${converted})`,
+      valuesOf: (column) => `SELECT DISTINCT ${convertedValue(column)} AS ${column} FROM (${converted})`,
     };
   }
 
@@ -452,8 +452,9 @@ export class DuckDbStore implements Store {
     from: string,
     options: { progress?: ProgressWatch; inFileOrder: boolean; valuesOf?: (column: string) => string; reading?: [number, number] },
   ): Promise<number> {
-    const { progress, inFileOrder, reading: [readFrom, readTo] = [0, READING_SHARE] } = options;
-    const interned = !inFileOrder && options.valuesOf ? table.interned : undefined;
+    const { progress, inFileOrder, valuesOf, reading: [readFrom, readTo] = [0, READING_SHARE] } = options;
+    // Keys written with the rows: the file's values are numbered first (rows in any order only).
+    const keyed = !inFileOrder && valuesOf && table.interned ? { ...table.interned, valuesOf } : undefined;
     const names = table.columns.map((c) => c.name);
     const ws = { ws: workspaceId };
     const connection = this.writeConnection;
@@ -465,12 +466,12 @@ export class DuckDbStore implements Store {
       );
       const fresh = { ...ws, last: before.last };
       let insert: string;
-      if (interned && options.valuesOf) {
-        const { column, key, dictionary } = interned;
+      if (keyed) {
+        const { column, key, dictionary } = keyed;
         const valuesEnd = readFrom + (readTo - readFrom) * VALUES_PART;
         progress?.span(readFrom, valuesEnd);
-        const values = `SELECT $ws::VARCHAR AS workspace_id, ${column} FROM (${options.valuesOf(column)}) WHERE ${column} IS NOT NULL`;
-        await rowsChanged(() => connection.run(dictionarySql(interned, values), ...args(ws)));
+        const values = `SELECT $ws::VARCHAR AS workspace_id, ${column} FROM (${keyed.valuesOf(column)}) WHERE ${column} IS NOT NULL`;
+        await rowsChanged(() => connection.run(dictionarySql(keyed, values), ...args(ws)));
         progress?.span(valuesEnd, readTo);
         insert = `INSERT INTO ${table.name} (workspace_id, ${names.join(", ")}, ${key})
                   SELECT $ws, ${names.map((name) => `f.${name}`).join(", ")}, d.${key}
@@ -518,7 +519,8 @@ export class DuckDbStore implements Store {
           fresh,
         );
       }
-      await internKeysIn(tx, table, workspaceId);
+      // Rows written with their keys lack none; others get theirs now.
+      if (!keyed) await internKeysIn(tx, table, workspaceId);
       return stored;
     };
     try {
