@@ -5,11 +5,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import type { ImportFormat } from "../shared/import/parse.ts";
 import { parseImport } from "../shared/import/parse.ts";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
 import { tableSpec } from "../shared/store/tables.ts";
+import { headerOfLine } from "../shared/store/import-plan.ts";
+import { firstLine } from "../shared/store/first-line.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "metrigate-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -249,4 +252,63 @@ describe("instants with a UTC offset", () => {
       });
     }
   }
+});
+
+describe("columns from a file's first line", () => {
+  test("a CSV header of bare names, or an NDJSON object's keys; anything else is left to the engine", () => {
+    expect(headerOfLine("csv", "click_id,ts,country")).toEqual(["click_id", "ts", "country"]);
+    for (const line of ['"click_id",ts', "\uFEFFclick_id,ts", "click_id, ts", "click_id,,ts", ""]) expect(headerOfLine("csv", line)).toBeUndefined();
+    expect(headerOfLine("ndjson", '{"click_id":"c1","ts":null,"offer":{"a":1}}')).toEqual(["click_id", "ts", "offer"]);
+    for (const line of ["[1,2]", "null", '"x"', '{"a":1} {"b":2}', "\uFEFF{}", ""]) expect(headerOfLine("ndjson", line)).toBeUndefined();
+  });
+
+  test("the first line is read without its line break, from gzip too; a line past 64 KiB or a missing file gives none", async () => {
+    expect(await firstLine(file("crlf.csv", "a,b\r\n1,2\r\n"))).toBe("a,b");
+    const gz = join(dir, "lines.ndjson.gz");
+    writeFileSync(gz, gzipSync('{"a":1}\n{"a":2}\n'));
+    expect(await firstLine(gz)).toBe('{"a":1}');
+    expect(await firstLine(file("long.csv", `${"a".repeat(70_000)}\n1\n`))).toBeUndefined();
+    expect(await firstLine(join(dir, "absent.csv"))).toBeUndefined();
+    // A first block inflating a thousandfold (zeros without a line break) stops at the bound, not in memory.
+    const bomb = join(dir, "zeros.csv.gz");
+    writeFileSync(bomb, gzipSync(Buffer.alloc(64 * 1024 * 1024)));
+    expect(await firstLine(bomb)).toBeUndefined();
+  });
+
+  test("CSV: a byte-order mark or CRLF line ends change nothing in what is stored", async () => {
+    const rows = ["click_id,ts,country,offer,source", "c1,2026-03-18T10:00:00Z,us,O,google", "c2,2026-03-18T10:00:01Z,,O,"];
+    for (const [name, text] of [["bom.csv", `\uFEFF${rows.join("\n")}\n`], ["crlf.csv", `${rows.join("\r\n")}\r\n`]]) {
+      const { fast, fastRows, carefulRows } = await bothPaths("tr_clicks", file(name, text), text);
+      expect(fast).toBe(2);
+      expect(fastRows).toEqual(carefulRows);
+      expect(fastRows).toEqual([expect.objectContaining({ click_id: "c1", country: "US" }), expect.objectContaining({ click_id: "c2", source: "" })]);
+    }
+  });
+
+  const click = (i: number, extra: Record<string, unknown> = {}) => JSON.stringify({ click_id: `c${i}`, ts: "2026-03-18T10:00:00Z", offer: "O", ...extra });
+
+  test("NDJSON: an optional key the first line leaves out, met within the first 20,480 lines, is still read by the engine", async () => {
+    const store = await DuckDbStore.open(":memory:");
+    try {
+      const path = file("optional.ndjson", [click(1), ...Array.from({ length: 20_000 }, (_, i) => click(i + 2, { source: "google" }))].join("\n"));
+      expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "w", file: path, format: "ndjson" })).toBe(20_001);
+      expect(await store.query("SELECT source, count(*) AS n FROM tr_clicks GROUP BY source ORDER BY source")).toEqual([
+        { source: "", n: 1 },
+        { source: "google", n: 20_000 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("NDJSON: a key first met past the lines DuckDB samples leaves the file to the careful path, nothing stored", async () => {
+    const store = await DuckDbStore.open(":memory:");
+    try {
+      const path = file("late.ndjson", [...Array.from({ length: 20_500 }, (_, i) => click(i)), click(20_500, { source: "google" })].join("\n"));
+      expect(await store.loadFile({ table: tableSpec("tr_clicks"), workspaceId: "w", file: path, format: "ndjson" })).toBeUndefined();
+      expect(await stored(store, "tr_clicks")).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -5,7 +5,8 @@ import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
-import { convertedValue, fileReaderSql, plainPlan, readerSql } from "./import-plan.ts";
+import { convertedValue, fileReaderSql, headerOfLine, KEY_SAMPLE_LINES, plainPlan, readerSql, type KeySampling } from "./import-plan.ts";
+import { firstLine } from "./first-line.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
@@ -196,6 +197,23 @@ class FileNotPlain extends Error {}
 /** The file repeats a key, so which row wins depends on the rows' order: the load is redone in the file's order. */
 class FileOrderNeeded extends Error {}
 
+/** A file's plain rows as SQL (see DuckDbStore.plainRowsSql). */
+interface PlainRows {
+  rows: string;
+  valuesOf: (column: string) => string;
+  sampling: KeySampling;
+}
+
+/**
+ * Whether DuckDB's read failed on an NDJSON key that its first line lacks, within the lines it samples by
+ * default: read with that sample's keys, the file may be plain. (Beyond the sample it fails either way.)
+ */
+function keyWithinSample(message: string): boolean {
+  if (!/has unknown key/.test(message)) return false;
+  const line = /, in line (\d+):/.exec(message);
+  return line === null || Number(line[1]) <= KEY_SAMPLE_LINES;
+}
+
 /** Runs a statement that reads rows and returns how many it wrote; a failure means the rows were not plain. */
 async function rowsChanged(statement: () => Promise<DuckDBMaterializedResult>): Promise<number> {
   try {
@@ -345,22 +363,50 @@ export class DuckDbStore implements Store {
    * over the file: the first doubtful row stops the statement (`rows`); and `valuesOf(column)`, the SELECT
    * of one column's distinct converted values, unchecked (a doubtful file fails `rows` anyway). Undefined
    * when the file's columns are not plainly known (the careful path then explains).
+   * The columns come from the file's first line where it shows them plainly (`sampling` "first line"),
+   * else from the engine's detection (DESCRIBE, "sample"); `sampling` tells which was used.
    */
-  private async plainRowsSql({ table, format, file }: FileRequest): Promise<{ rows: string; valuesOf: (column: string) => string } | undefined> {
-    let header: string[];
-    try {
-      header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
-    } catch {
-      return undefined;
+  private async plainRowsSql({ table, format, file }: FileRequest, wanted: KeySampling): Promise<PlainRows | undefined> {
+    const line = wanted === "first line" ? await firstLine(file) : undefined;
+    let header = line === undefined ? undefined : headerOfLine(format, line);
+    const sampling: KeySampling = header ? "first line" : "sample";
+    if (!header) {
+      try {
+        header = (await this.writeConnection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(format, file)}`)).getRowObjectsJS().map((r) => String(r.column_name));
+      } catch {
+        return undefined;
+      }
     }
     const plan = plainPlan(table, format, header);
     if (!plan) return undefined;
-    const reader = fileReaderSql(format, file, header);
+    const reader = fileReaderSql(format, file, header, sampling);
     const converted = `SELECT ${plan.converted} FROM (SELECT ${plan.cells} FROM ${reader})`;
     return {
       rows: `SELECT ${plan.values} FROM (${converted}) WHERE CASE WHEN (${plan.valid}) IS TRUE THEN true ELSE error('${DOUBTFUL_ROW}') END`,
       valuesOf: (column) => `SELECT DISTINCT ${convertedValue(column)} AS ${column} FROM (${converted})`,
+      sampling,
     };
+  }
+
+  /**
+   * Runs `attempt` over a file's plain rows; undefined when the file is not plainly valid (`attempt` threw
+   * FileNotPlain, having stored nothing). An NDJSON file whose keys were learnt from its first line and
+   * that has another key on a later line within DuckDB's sample (an optional key the first record left
+   * out) is tried again with the sample's keys, as it would have been read before the first line sufficed.
+   */
+  private async plainAttempts<T>(request: FileRequest, attempt: (rows: PlainRows) => Promise<T>): Promise<T | undefined> {
+    for (const wanted of ["first line", "sample"] as const) {
+      const plainRows = await this.plainRowsSql(request, wanted);
+      if (!plainRows) return undefined;
+      try {
+        return await attempt(plainRows);
+      } catch (e) {
+        if (!(e instanceof FileNotPlain)) throw e;
+        if (plainRows.sampling === "first line" && keyWithinSample(e.message)) continue;
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -376,53 +422,44 @@ export class DuckDbStore implements Store {
     select: (rows: string) => string,
     params: SqlParams,
   ): Promise<{ rows: number; repeats: number } | undefined> {
-    return this.writer.run(async () => {
-      const plainRows = await this.plainRowsSql(request);
-      if (!plainRows) return undefined;
-      let rows: number;
-      try {
-        rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows.rows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
-      } catch (e) {
-        if (e instanceof FileNotPlain) return undefined;
-        throw e;
-      }
-      const key = request.table.replaceKey?.join(", ");
-      if (!key) return { rows, repeats: 0 };
-      const [counted] = (await this.writeConnection.runAndReadAll(repeatsSql(key, `read_parquet(${sqlString(target)})`))).getRowObjectsJS();
-      return { rows, repeats: Number(counted.repeats) };
-    });
+    return this.writer.run(() =>
+      this.plainAttempts(request, async (plainRows) => {
+        const rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows.rows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
+        const key = request.table.replaceKey?.join(", ");
+        if (!key) return { rows, repeats: 0 };
+        const [counted] = (await this.writeConnection.runAndReadAll(repeatsSql(key, `read_parquet(${sqlString(target)})`))).getRowObjectsJS();
+        return { rows, repeats: Number(counted.repeats) };
+      }),
+    );
   }
 
   loadFile(request: FileRequest): Promise<number | undefined> {
-    return this.writer.run(async () => {
-      const { table, workspaceId } = request;
-      const plainRows = await this.plainRowsSql(request);
-      if (!plainRows) return undefined;
-      const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
-      try {
-        if (!table.sortKey) {
-          // Rows stored in any order are written faster (each thread fills its own row groups); the order
-          // matters only for generated ids and for a file that repeats a key, which is then read again.
-          const inFileOrder = table.generatedId !== undefined;
-          try {
-            return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder, valuesOf: plainRows.valuesOf });
-          } catch (e) {
-            if (!(e instanceof FileOrderNeeded)) throw e;
-            return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder: true });
+    const { table, workspaceId } = request;
+    return this.writer.run(() =>
+      this.plainAttempts(request, async (plainRows) => {
+        const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
+        try {
+          if (!table.sortKey) {
+            // Rows stored in any order are written faster (each thread fills its own row groups); the order
+            // matters only for generated ids and for a file that repeats a key, which is then read again.
+            const inFileOrder = table.generatedId !== undefined;
+            try {
+              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder, valuesOf: plainRows.valuesOf });
+            } catch (e) {
+              if (!(e instanceof FileOrderNeeded)) throw e;
+              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder: true });
+            }
           }
+          // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
+          return await this.withStage(table, async (connection, stage) => {
+            await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows.rows}`));
+            return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true, reading: [READING_SHARE, READING_SHARE] });
+          });
+        } finally {
+          progress?.stop();
         }
-        // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
-        return await this.withStage(table, async (connection, stage) => {
-          await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows.rows}`));
-          return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true, reading: [READING_SHARE, READING_SHARE] });
-        });
-      } catch (e) {
-        if (e instanceof FileNotPlain) return undefined;
-        throw e;
-      } finally {
-        progress?.stop();
-      }
-    });
+      }),
+    );
   }
 
   /** Runs `fill` with a fresh temp table name on the write connection and drops the table afterwards. */

@@ -23,14 +23,21 @@ const CSV_HEADER_OPTIONS = `header = true, all_varchar = true, ${CSV_DIALECT}, s
 
 /**
  * read_json options: one object per line, each top-level value kept as its JSON text. The keys are
- * detected from the first lines; a later line with another key fails the read (and the file goes the
- * careful way), as do duplicate keys, lone surrogates and invalid UTF-8.
+ * detected from the first lines (`sampling`: the first line only, or DuckDB's sample of the first
+ * 20,480); a later line with another key fails the read (and the file goes the careful way, or, failing
+ * within the sample, is read again with the sample's keys), as do duplicate keys, lone surrogates and
+ * invalid UTF-8.
  */
-const NDJSON_OPTIONS = "format = 'newline_delimited', records = true, maximum_depth = 1";
+const ndjsonOptions = (sampling: KeySampling) => `format = 'newline_delimited', records = true, maximum_depth = 1${sampling === "first line" ? ", sample_size = 1" : ""}`;
+
+/** Where an NDJSON file's keys are learnt: from its first line only, or from DuckDB's sample of its lines. */
+export type KeySampling = "first line" | "sample";
+/** The lines DuckDB's read_json samples for keys by default. */
+export const KEY_SAMPLE_LINES = 20_480;
 
 /** The engine's reader of a file, to learn its columns (gzip is recognised by the `.gz` ending). */
 export function readerSql(format: ImportFormat, file: string): string {
-  return format === "csv" ? `read_csv(${sqlString(file)}, ${CSV_HEADER_OPTIONS})` : `read_json(${sqlString(file)}, ${NDJSON_OPTIONS})`;
+  return format === "csv" ? `read_csv(${sqlString(file)}, ${CSV_HEADER_OPTIONS})` : `read_json(${sqlString(file)}, ${ndjsonOptions("sample")})`;
 }
 
 /**
@@ -38,10 +45,31 @@ export function readerSql(format: ImportFormat, file: string): string {
  * file is read with nothing left to detect (the header line is skipped, every column text); NDJSON
  * keeps detecting keys, since a key outside the given columns would otherwise pass unnoticed.
  */
-export function fileReaderSql(format: ImportFormat, file: string, header: readonly string[]): string {
-  if (format !== "csv") return readerSql(format, file);
+export function fileReaderSql(format: ImportFormat, file: string, header: readonly string[], sampling: KeySampling): string {
+  if (format !== "csv") return `read_json(${sqlString(file)}, ${ndjsonOptions(sampling)})`;
   const columns = header.map((name) => `${sqlString(name)}: 'VARCHAR'`).join(", ");
   return `read_csv(${sqlString(file)}, header = true, auto_detect = false, columns = {${columns}}, ${CSV_DIALECT})`;
+}
+
+const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The columns a file's first line gives, where they are plain to see without the engine: a CSV header of
+ * bare names (no quotes, spaces or byte-order mark), or the keys of an NDJSON object, which the engine
+ * then learns from that line alone (sampling "first line"). Undefined otherwise: the engine is asked.
+ * (A repeated NDJSON key, which JSON.parse drops, fails the engine's read, so the careful path names it.)
+ */
+export function headerOfLine(format: ImportFormat, line: string): string[] | undefined {
+  if (format === "csv") {
+    const names = line.split(",");
+    return names.every((name) => BARE_NAME.test(name)) ? names : undefined;
+  }
+  try {
+    const record: unknown = JSON.parse(line);
+    return record !== null && typeof record === "object" && !Array.isArray(record) ? Object.keys(record) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const literal = (value: string | number | boolean | null | undefined): string =>
