@@ -8,11 +8,12 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import type { ImportFormat } from "../shared/import/parse.ts";
-import { parseImport } from "../shared/import/parse.ts";
+import { kindOfFile, parseImport, readFileRows, withoutTrailingCommas } from "../shared/import/parse.ts";
 import { DuckDbStore } from "../shared/store/duckdb.ts";
 import { tableSpec } from "../shared/store/tables.ts";
 import { headerOfLine } from "../shared/store/import-plan.ts";
 import { firstLine } from "../shared/store/first-line.ts";
+import { gzipIntact } from "../shared/store/gzip-intact.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "metrigate-csv-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -311,4 +312,74 @@ describe("columns from a file's first line", () => {
       await store.close();
     }
   });
+});
+
+describe("where DuckDB's readers are lenient, row-by-row reading agrees", () => {
+  const ts = "2026-03-18T10:00:00Z";
+  const header = "click_id,ts,country,offer,source";
+
+  /** The file through the engine and row by row: what each stored, or the row-by-row error. */
+  async function viaBoth(name: string, content: string | Buffer): Promise<{ fast: unknown[] | undefined; careful: unknown[] | string }> {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    const spec = tableSpec("tr_clicks");
+    const kind = kindOfFile(path);
+    const fastStore = await DuckDbStore.open(":memory:");
+    const carefulStore = await DuckDbStore.open(":memory:");
+    try {
+      const fast = (await fastStore.loadFile({ table: spec, workspaceId: "w", file: path, format: kind.format })) === undefined ? undefined : await stored(fastStore, "tr_clicks");
+      let careful: unknown[] | string;
+      try {
+        await carefulStore.load({ table: spec, workspaceId: "w", rows: readFileRows(spec, path, kind, name) });
+        careful = await stored(carefulStore, "tr_clicks");
+      } catch (e) {
+        careful = (e as Error).message;
+      }
+      return { fast, careful };
+    } finally {
+      await fastStore.close();
+      await carefulStore.close();
+    }
+  }
+
+  test("an NDJSON object with a trailing comma is read alike; a comma inside a string stays", async () => {
+    expect(withoutTrailingCommas('{"a":"x,}", "b":[1,2 ,] ,\n}')).toBe('{"a":"x,}", "b":[1,2 ] \n}');
+    const { fast, careful } = await viaBoth("comma.ndjson", `{"click_id":"c1","ts":"${ts}","offer":"O"}\n{"click_id":"c2","ts":"${ts}","offer":"O,}",}\n`);
+    expect(fast).toHaveLength(2);
+    expect(careful).toEqual(fast);
+    expect(fast?.[1]).toMatchObject({ click_id: "c2", offer: "O,}" });
+  });
+
+  test("CSV lines ending in empty fields past the header are read alike; a value there is refused", async () => {
+    const { fast, careful } = await viaBoth("comma.csv", `${header}\nc1,${ts},us,O,g,\nc2,${ts},us,O,,,\n`);
+    expect(fast).toHaveLength(2);
+    expect(careful).toEqual(fast);
+    const extra = await viaBoth("extra.csv", `${header}\nc1,${ts},us,O,g,x\n`);
+    expect(extra.fast).toBeUndefined();
+    expect(extra.careful).toBe("extra.csv: line 2: not valid CSV (expect 5 fields, got 6). Nothing was imported.");
+  });
+
+  test("CSV with bare CR line ends goes row by row; CRLF without a final line break stores the last field as it is", async () => {
+    const cr = await viaBoth("cr.csv", `${header}\rc1,${ts},us,O,g\rc2,${ts},us,O,g\r`);
+    expect(cr.fast).toBeUndefined();
+    expect(cr.careful).toEqual([expect.objectContaining({ click_id: "c1", source: "g" }), expect.objectContaining({ click_id: "c2", source: "g" })]);
+    const crlf = await viaBoth("crlf-end.csv", `${header}\r\nc1,${ts},us,O,g\r\nc2,${ts},us,O,`);
+    expect(crlf.fast).toEqual([expect.objectContaining({ source: "g" }), expect.objectContaining({ source: "" })]);
+    expect(crlf.careful).toEqual(crlf.fast);
+  });
+
+  for (const name of ["crc.csv.gz", "crc.ndjson.gz"]) {
+    test(`${name}: a gzip file whose checksum is wrong stores nothing through the engine, and row by row it is named`, async () => {
+      const text = name.includes("csv") ? `${header}\nc1,${ts},us,O,g\n` : `{"click_id":"c1","ts":"${ts}","offer":"O"}\n`;
+      const good = gzipSync(text);
+      // The CRC-32 (the trailer's first four bytes) replaced: the deflate stream itself still decodes.
+      const damaged = Buffer.concat([good.subarray(0, good.length - 8), Buffer.from([1, 2, 3, 4]), good.subarray(good.length - 4)]);
+      const { fast, careful } = await viaBoth(name, damaged);
+      expect(fast).toBeUndefined();
+      expect(careful).toMatch(new RegExp(`^${name.replace(".", "\\.")}: not a valid gzip file \\(incorrect data check\\)`));
+      expect(await gzipIntact(join(dir, name))).toBe(false);
+      writeFileSync(join(dir, `good-${name}`), good);
+      expect(await gzipIntact(join(dir, `good-${name}`))).toBe(true);
+    });
+  }
 });

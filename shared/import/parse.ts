@@ -41,6 +41,44 @@ function atLine<T>(source: string, line: number, convert: () => T): T {
   }
 }
 
+/**
+ * A JSON text with a trailing comma before a closing brace or bracket dropped (`{"a":1,}`), as DuckDB's
+ * reader accepts it, so both ways of importing read a line alike; a comma inside a string stays.
+ */
+export function withoutTrailingCommas(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") {
+        out += c + (text[i + 1] ?? "");
+        i++;
+        continue;
+      }
+      if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === ",") {
+      let next = i + 1;
+      while (next < text.length && " \t\r\n".includes(text[next])) next++;
+      if (text[next] === "}" || text[next] === "]") continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** One line's JSON value: strict JSON, or else the same text without trailing commas (see above). */
+function parseJsonLine(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    if (!text.includes(",")) throw e;
+    return JSON.parse(withoutTrailingCommas(text));
+  }
+}
+
 /** One NDJSON line at a time: a row, or undefined for a blank line. */
 class NdjsonRows {
   // Lines of one file nearly always name the same keys: a set of keys once checked is not checked again.
@@ -56,7 +94,7 @@ class NdjsonRows {
     if (trimmed === "") return undefined;
     let record: unknown;
     try {
-      record = JSON.parse(trimmed);
+      record = parseJsonLine(trimmed);
     } catch {
       fail(this.source, line, "not valid JSON");
     }
@@ -91,6 +129,11 @@ class CsvRows {
       this.header = header;
       return undefined;
     }
+    // Empty fields past the header's columns (a line ending in a comma) are ignored, as DuckDB's reader
+    // ignores them; one with a value is an error.
+    if (fields.length > this.header.length && fields.slice(this.header.length).some((field) => field !== "")) {
+      fail(this.source, line, `not valid CSV (expect ${this.header.length} fields, got ${fields.length})`);
+    }
     const record: Record<string, unknown> = {};
     this.header.forEach((name, i) => (record[name] = fields[i]));
     return atLine(this.source, line, () => toCells(this.table, record));
@@ -101,7 +144,11 @@ class CsvRows {
   }
 }
 
-const CSV_OPTIONS = { bom: true, skip_empty_lines: true, info: true } as const;
+/**
+ * csv-parse: a record may run past the header with empty fields, which CsvRows then ignores, as DuckDB's
+ * CSV reader does (a line ending in a comma); too few fields remain an error, as do stray quotes.
+ */
+const CSV_OPTIONS = { bom: true, skip_empty_lines: true, info: true, relax_column_count_more: true } as const;
 
 function csvFailure(source: string, e: unknown): never {
   const err = e as { lines?: number; message: string };
@@ -139,10 +186,11 @@ export function parseImport(table: TableSpec, format: ImportFormat, text: string
   return format === "ndjson" ? parseNdjson(table, text, source) : parseCsvText(table, text, source);
 }
 
-/** A block of whole lines decoded from the input, and the number of the first. */
+/** A block of whole lines decoded from the input, the number of the first, and whether a line break followed the last. */
 interface LineBlock {
   firstLine: number;
   lines: string[];
+  ended: boolean;
 }
 
 const NEWLINE = 0x0a;
@@ -157,7 +205,7 @@ const MAX_LINE_BYTES = 16 * 2 ** 20;
 async function* utf8Lines(bytes: AsyncIterable<Buffer>, source: string): AsyncGenerator<LineBlock> {
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let nextLine = 1;
-  const decode = (block: Buffer): LineBlock => {
+  const decode = (block: Buffer, ended: boolean): LineBlock => {
     let text: string;
     try {
       text = decoder.decode(block);
@@ -180,7 +228,7 @@ async function* utf8Lines(bytes: AsyncIterable<Buffer>, source: string): AsyncGe
     const lines = text.split("\n");
     const firstLine = nextLine;
     nextLine += lines.length;
-    return { firstLine, lines };
+    return { firstLine, lines, ended };
   };
   // The start of an unfinished line, as the chunks that hold it: each chunk is searched once, so a long
   // line costs its length, not its length squared (a JSON array saved as one line, a runaway field).
@@ -199,9 +247,9 @@ async function* utf8Lines(bytes: AsyncIterable<Buffer>, source: string): AsyncGe
     const block = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(0, last)]) : chunk.subarray(0, last);
     pending = [chunk.subarray(last + 1)];
     pendingBytes = pending[0].length;
-    yield decode(block);
+    yield decode(block, true);
   }
-  if (pendingBytes > 0) yield decode(Buffer.concat(pending));
+  if (pendingBytes > 0) yield decode(Buffer.concat(pending), false);
 }
 
 async function* ndjsonStreamRows(table: TableSpec, bytes: AsyncIterable<Buffer>, source: string): AsyncGenerator<Cell[][]> {
@@ -221,8 +269,10 @@ async function* csvStreamRows(table: TableSpec, bytes: AsyncIterable<Buffer>, so
   const parser: Parser = parseCsvStream(CSV_OPTIONS);
   const reader = new CsvRows(table, source);
   const feed = (async () => {
-    for await (const { lines } of utf8Lines(bytes, source)) {
-      if (!parser.write(`${lines.join("\n")}\n`)) await new Promise((resolve) => parser.once("drain", resolve));
+    // Each block goes back to the parser as it was: a last line without a line break gets none (a CRLF
+    // file's parser would otherwise read an added "\n" as part of the last field).
+    for await (const { lines, ended } of utf8Lines(bytes, source)) {
+      if (!parser.write(`${lines.join("\n")}${ended ? "\n" : ""}`)) await new Promise((resolve) => parser.once("drain", resolve));
     }
     parser.end();
   })();

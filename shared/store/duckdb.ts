@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
 import { convertedValue, fileReaderSql, headerOfLine, KEY_SAMPLE_LINES, plainPlan, readerSql, type KeySampling } from "./import-plan.ts";
 import { firstLine } from "./first-line.ts";
+import { gzipIntact } from "./gzip-intact.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
 import { ACCOUNT_DDL } from "./accounts-ddl.ts";
@@ -371,6 +372,10 @@ export class DuckDbStore implements Store {
    */
   private async plainRowsSql({ table, format, file }: FileRequest, wanted: KeySampling): Promise<PlainRows | undefined> {
     const line = wanted === "first line" ? await firstLine(file) : undefined;
+    // A header of known columns is short: a CSV file without a line break ("\n") in its first 64 KiB has
+    // none that is plain. Its lines may end in a bare CR, which DuckDB reads and csv-parse reads only in a
+    // small file: the careful path decides, so both ways of importing agree.
+    if (format === "csv" && wanted === "first line" && line === undefined) return undefined;
     let header = line === undefined ? undefined : headerOfLine(format, line);
     const sampling: KeySampling = header ? "first line" : "sample";
     if (!header) {
@@ -397,12 +402,18 @@ export class DuckDbStore implements Store {
    * that has another key on a later line within DuckDB's sample (an optional key the first record left
    * out) is tried again with the sample's keys, as it would have been read before the first line sufficed.
    */
-  private async plainAttempts<T>(request: FileRequest, attempt: (rows: PlainRows) => Promise<T>): Promise<T | undefined> {
+  private async plainAttempts<T>(request: FileRequest, attempt: (rows: PlainRows, intact: () => Promise<void>) => Promise<T>): Promise<T | undefined> {
+    // A compressed file is checked beside the engine's read; `intact` (awaited before the rows are kept)
+    // fails the attempt for a damaged one.
+    const checked = request.file.endsWith(".gz") ? gzipIntact(request.file) : undefined;
+    const intact = async () => {
+      if (checked && !(await checked)) throw new FileNotPlain(`${request.file} is not an intact gzip file`);
+    };
     for (const wanted of ["first line", "sample"] as const) {
       const plainRows = await this.plainRowsSql(request, wanted);
       if (!plainRows) return undefined;
       try {
-        return await attempt(plainRows);
+        return await attempt(plainRows, intact);
       } catch (e) {
         if (!(e instanceof FileNotPlain)) throw e;
         if (plainRows.sampling === "first line" && keyWithinSample(e.message)) continue;
@@ -426,8 +437,9 @@ export class DuckDbStore implements Store {
     params: SqlParams,
   ): Promise<{ rows: number; repeats: number } | undefined> {
     return this.writer.run(() =>
-      this.plainAttempts(request, async (plainRows) => {
+      this.plainAttempts(request, async (plainRows, intact) => {
         const rows = await rowsChanged(() => this.writeConnection.run(`COPY (${select(`(${plainRows.rows})`)}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION uncompressed)`, ...args(params)));
+        await intact();
         const key = request.table.replaceKey?.join(", ");
         if (!key) return { rows, repeats: 0 };
         const [counted] = (await this.writeConnection.runAndReadAll(repeatsSql(key, `read_parquet(${sqlString(target)})`))).getRowObjectsJS();
@@ -439,7 +451,7 @@ export class DuckDbStore implements Store {
   loadFile(request: FileRequest): Promise<number | undefined> {
     const { table, workspaceId } = request;
     return this.writer.run(() =>
-      this.plainAttempts(request, async (plainRows) => {
+      this.plainAttempts(request, async (plainRows, intact) => {
         const progress = request.onProgress ? watchProgress(this.writeConnection, request.onProgress) : undefined;
         try {
           if (!table.sortKey) {
@@ -447,16 +459,16 @@ export class DuckDbStore implements Store {
             // matters only for generated ids and for a file that repeats a key, which is then read again.
             const inFileOrder = table.generatedId !== undefined;
             try {
-              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder, valuesOf: plainRows.valuesOf });
+              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder, valuesOf: plainRows.valuesOf, intact });
             } catch (e) {
               if (!(e instanceof FileOrderNeeded)) throw e;
-              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder: true });
+              return await this.storeRows(table, workspaceId, `(${plainRows.rows})`, { progress, inFileOrder: true, intact });
             }
           }
           // A sorted table needs the file's order beside the sort (the last of equal rows wins): staged first.
           return await this.withStage(table, async (connection, stage) => {
             await rowsChanged(() => connection.run(`CREATE TEMP TABLE ${stage} AS ${plainRows.rows}`));
-            return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true, reading: [READING_SHARE, READING_SHARE] });
+            return this.storeRows(table, workspaceId, stage, { progress, inFileOrder: true, reading: [READING_SHARE, READING_SHARE], intact });
           });
         } finally {
           progress?.stop();
@@ -485,14 +497,15 @@ export class DuckDbStore implements Store {
    * interned column's values are numbered first and each row is written with its key, rather than the
    * keys written into the stored rows afterwards, which rewrote them (a fifth of a sessions import).
    * `reading`: the span of the progress bar the reading statements fill.
+   * `intact`: awaited before the commit; a rejection rolls the rows back (a damaged compressed file).
    */
   private async storeRows(
     table: TableSpec,
     workspaceId: string,
     from: string,
-    options: { progress?: ProgressWatch; inFileOrder: boolean; valuesOf?: (column: string) => string; reading?: [number, number] },
+    options: { progress?: ProgressWatch; inFileOrder: boolean; valuesOf?: (column: string) => string; reading?: [number, number]; intact?: () => Promise<void> },
   ): Promise<number> {
-    const { progress, inFileOrder, valuesOf, reading: [readFrom, readTo] = [0, READING_SHARE] } = options;
+    const { progress, inFileOrder, valuesOf, reading: [readFrom, readTo] = [0, READING_SHARE], intact } = options;
     // Keys written with the rows: the file's values are numbered first (rows in any order only).
     const keyed = !inFileOrder && valuesOf && table.interned ? { ...table.interned, valuesOf } : undefined;
     const names = table.columns.map((c) => c.name);
@@ -561,6 +574,7 @@ export class DuckDbStore implements Store {
       }
       // Rows written with their keys lack none; others get theirs now.
       if (!keyed) await internKeysIn(tx, table, workspaceId);
+      await intact?.();
       return stored;
     };
     try {

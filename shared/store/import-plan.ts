@@ -57,7 +57,8 @@ const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * The columns a file's first line gives, where they are plain to see without the engine: a CSV header of
  * bare names (no quotes, spaces or byte-order mark), or the keys of an NDJSON object, which the engine
  * then learns from that line alone (sampling "first line"). Undefined otherwise: the engine is asked.
- * (A repeated NDJSON key, which JSON.parse drops, fails the engine's read, so the careful path names it.)
+ * (A repeated NDJSON key, of which JSON.parse keeps the last value, fails the engine's read, so the
+ * careful path reads that file.)
  */
 export function headerOfLine(format: ImportFormat, line: string): string[] | undefined {
   if (format === "csv") {
