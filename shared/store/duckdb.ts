@@ -405,22 +405,28 @@ export class DuckDbStore implements Store {
   private async plainAttempts<T>(request: FileRequest, attempt: (rows: PlainRows, intact: () => Promise<void>) => Promise<T>): Promise<T | undefined> {
     // A compressed file is checked beside the engine's read; `intact` (awaited before the rows are kept)
     // fails the attempt for a damaged one.
-    const checked = request.file.endsWith(".gz") ? gzipIntact(request.file) : undefined;
+    const stop = new AbortController();
+    const checked = request.file.endsWith(".gz") ? gzipIntact(request.file, stop.signal) : undefined;
     const intact = async () => {
       if (checked && !(await checked)) throw new FileNotPlain(`${request.file} is not an intact gzip file`);
     };
-    for (const wanted of ["first line", "sample"] as const) {
-      const plainRows = await this.plainRowsSql(request, wanted);
-      if (!plainRows) return undefined;
-      try {
-        return await attempt(plainRows, intact);
-      } catch (e) {
-        if (!(e instanceof FileNotPlain)) throw e;
-        if (plainRows.sampling === "first line" && keyWithinSample(e.message)) continue;
-        return undefined;
+    try {
+      for (const wanted of ["first line", "sample"] as const) {
+        const plainRows = await this.plainRowsSql(request, wanted);
+        if (!plainRows) return undefined;
+        try {
+          return await attempt(plainRows, intact);
+        } catch (e) {
+          if (!(e instanceof FileNotPlain)) throw e;
+          if (plainRows.sampling === "first line" && keyWithinSample(e.message)) continue;
+          return undefined;
+        }
       }
+      return undefined;
+    } finally {
+      // A declined file goes the careful way, which inflates it anyway: the check stops.
+      stop.abort();
     }
-    return undefined;
   }
 
   /**
