@@ -12,7 +12,7 @@ import { kindOfFile, parseImport, readFileRows, withoutTrailingCommas } from "..
 import { DuckDbStore } from "../shared/store/duckdb.ts";
 import { tableSpec } from "../shared/store/tables.ts";
 import { headerOfLine } from "../shared/store/import-plan.ts";
-import { firstLine } from "../shared/store/first-line.ts";
+import { firstLine } from "../shared/store/file-head.ts";
 import { gzipIntact } from "../shared/store/gzip-intact.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "metrigate-csv-"));

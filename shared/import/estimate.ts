@@ -1,7 +1,6 @@
 // Estimates of a file's row count from its first block, so that a progress bar can show rows while the engine reads the file.
 
-import { open } from "node:fs/promises";
-import { constants, gunzipSync } from "node:zlib";
+import { readHead } from "../store/file-head.ts";
 import type { FileKind } from "./parse.ts";
 
 /** The first bytes of a file's text (inflated, for a compressed file), and what they stand for. */
@@ -60,17 +59,8 @@ const GZIP_SAMPLE_INFLATED_MAX = 64 << 20;
  */
 export async function estimateFileRows(file: string, kind: FileKind, fileBytes: number): Promise<number | undefined> {
   try {
-    const handle = await open(file, "r");
-    let head: Buffer;
-    try {
-      const block = Buffer.alloc(Math.min(kind.gzip ? GZIP_SAMPLE : PLAIN_SAMPLE, fileBytes));
-      const { bytesRead } = await handle.read(block, 0, block.length, 0);
-      head = block.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-    const text = kind.gzip ? gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: GZIP_SAMPLE_INFLATED_MAX }) : head;
-    return estimateRows({ text, fileBytesRead: head.length, fileBytes, header: kind.format === "csv" });
+    const { read, text } = await readHead(file, Math.min(kind.gzip ? GZIP_SAMPLE : PLAIN_SAMPLE, fileBytes), kind.gzip, GZIP_SAMPLE_INFLATED_MAX);
+    return estimateRows({ text, fileBytesRead: read, fileBytes, header: kind.format === "csv" });
   } catch {
     return undefined;
   }

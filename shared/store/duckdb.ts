@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { MetrigateError } from "../errors.ts";
 import { convertedValue, fileReaderSql, headerOfLine, KEY_SAMPLE_LINES, plainPlan, readerSql, type KeySampling } from "./import-plan.ts";
-import { firstLine } from "./first-line.ts";
+import { firstLine } from "./file-head.ts";
 import { gzipIntact } from "./gzip-intact.ts";
 import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, Store } from "./store.ts";
 import { storedColumns, TABLES, type ColumnType, type TableSpec } from "./tables.ts";
