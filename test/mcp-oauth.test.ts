@@ -233,10 +233,34 @@ describe("what the server refuses", () => {
     const code = ok.location?.searchParams.get("code") ?? "";
     const base = { grant_type: "authorization_code", code, client_id: clientId, redirect_uri: REDIRECT_URI };
     const bad = await tokenRequest({ ...base, code_verifier: "a".repeat(43) });
-    expect(bad.body.error).toBe("invalid_grant");
-    // The RFC 7636 example pair: the code is spent by the failed attempt as well.
-    const again = await tokenRequest({ ...base, code_verifier: "dBjftJeZ4CVP-mJ92K9Ug4H2kxZ2P-LxzS3XU8BFA7M" });
-    expect(again.body.error).toBe("invalid_grant");
+    expect(bad.body).toEqual({ error: "invalid_grant", error_description: "code_verifier does not match the code_challenge." });
+    const otherClient = await tokenRequest({ ...base, client_id: await registered(), code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" });
+    expect(otherClient.body.error).toBe("invalid_grant");
+    // Refused attempts leave the code to its rightful redemption: the RFC 7636 example pair, once.
+    const good = await tokenRequest({ ...base, code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" });
+    expect(good.status).toBe(200);
+    expect(good.body.scope).toBe("cdp");
+    const again = await tokenRequest({ ...base, code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" });
+    expect(again.body).toEqual({ error: "invalid_grant", error_description: "The authorization code was already used; the tokens issued for it are revoked." });
+    expect((await rawMcp(String(good.body.access_token))).status).toBe(401);
+  });
+
+  test("a refused refresh (wider scope, another client) does not spend the refresh token", async () => {
+    const clientId = await registered();
+    const html = await (await fetch(authorizeUrl(clientId))).text();
+    const ok = await submitConsent(server.url, html, { email: USER.email, password: USER.password, api: "cdp", decision: "allow" });
+    const code = ok.location?.searchParams.get("code") ?? "";
+    const first = await tokenRequest({ grant_type: "authorization_code", code, client_id: clientId, redirect_uri: REDIRECT_URI, code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" });
+    const refresh = { grant_type: "refresh_token", refresh_token: String(first.body.refresh_token), client_id: clientId };
+    const wider = await tokenRequest({ ...refresh, scope: "cdp taprain" });
+    expect(wider.body).toEqual({ error: "invalid_scope", error_description: "scope may only narrow the granted APIs (cdp)." });
+    const foreign = await tokenRequest({ ...refresh, client_id: await registered() });
+    expect(foreign.body.error).toBe("invalid_grant");
+    expect((await rawMcp(String(first.body.access_token))).status).toBe(200);
+    const rotated = await tokenRequest(refresh);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).not.toBe(refresh.refresh_token);
+    expect((await rawMcp(String(rotated.body.access_token))).status).toBe(200);
   });
 
   test("a signed-in user's consent needs the page's CSRF token; denying sends access_denied back", async () => {

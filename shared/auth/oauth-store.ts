@@ -221,9 +221,9 @@ export class OAuthStore {
     await this.exec("insertCode", { digest, grant: code.grant_id, uri: code.redirect_uri, challenge: code.code_challenge, expires: expiresAt.toISOString() });
   }
 
-  /** The code by digest, marked used at once, so two redemptions never both see it fresh. */
-  takeCode(digest: string): Promise<CodeRow | undefined> {
-    return this.takeOnce<CodeRow>(digest, "findCode", "useCode", true);
+  /** The code by digest; with `use`, marked used at once, so two redemptions never both see it fresh. */
+  takeCode(digest: string, use: boolean): Promise<CodeRow | undefined> {
+    return this.takeOnce<CodeRow>(digest, "findCode", "useCode", use);
   }
 
   async insertRefreshToken(digest: string, grantId: string, expiresAt: Date): Promise<void> {

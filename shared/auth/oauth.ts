@@ -271,37 +271,50 @@ export class OAuthServer {
     const invalid = (why: string) => new OAuthError(OAuthErrorCode.InvalidGrant, why);
     if (!params.code) throw new OAuthError(OAuthErrorCode.InvalidRequest, "code is required.");
     if (!params.code_verifier || !PKCE_VALUE.test(params.code_verifier)) throw new OAuthError(OAuthErrorCode.InvalidRequest, "code_verifier is missing or malformed.");
-    const code = params.code.startsWith(CODE_PREFIX) ? await this.deps.store.takeCode(this.digest(params.code)) : undefined;
+    if (!params.code.startsWith(CODE_PREFIX)) throw invalid("The authorization code is unknown.");
+    const digest = this.digest(params.code);
+    // Looked at first and used only once every check passed: a request refused for its own mistake (a
+    // wrong verifier, another client) leaves the code to its rightful redemption.
+    const code = await this.deps.store.takeCode(digest, false);
     if (!code) throw invalid("The authorization code is unknown.");
-    if (code.reused) {
+    const replayed = async () => {
       // A code presented twice was seen by someone else: nothing issued under it may live on (RFC 6749 §4.1.2).
       await this.deps.store.revokeGrant(code.grant_id);
-      throw invalid("The authorization code was already used; the tokens issued for it are revoked.");
-    }
+      return invalid("The authorization code was already used; the tokens issued for it are revoked.");
+    };
+    if (code.reused) throw await replayed();
     if (code.expired) throw invalid("The authorization code has expired.");
     const grant = await this.deps.store.findGrant(code.grant_id);
     if (!grant || grant.revoked || grant.client_id !== client.clientId) throw invalid("The authorization code was issued to another client.");
     if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirect_uri) throw invalid("redirect_uri differs from the authorization request's.");
     if (!constantTimeEqual(pkceChallenge(params.code_verifier), code.code_challenge)) throw invalid("code_verifier does not match the code_challenge.");
+    // Two redemptions racing: only the first to mark the code used gets tokens.
+    if ((await this.deps.store.takeCode(digest, true))?.reused !== false) throw await replayed();
     return this.issue(grant.grant_id, grant.client_id, grant.workspace_id, grant.email, knownApis(grant.apis), endpoints);
   }
 
   private async refresh(params: Record<string, string | undefined>, client: OAuthClient, endpoints: OAuthEndpoints): Promise<TokenAnswer> {
     const invalid = (why: string) => new OAuthError(OAuthErrorCode.InvalidGrant, why);
     if (!params.refresh_token) throw new OAuthError(OAuthErrorCode.InvalidRequest, "refresh_token is required.");
-    const token = params.refresh_token.startsWith(REFRESH_PREFIX) ? await this.deps.store.takeRefreshToken(this.digest(params.refresh_token), true) : undefined;
+    if (!params.refresh_token.startsWith(REFRESH_PREFIX)) throw invalid("The refresh token is unknown.");
+    const digest = this.digest(params.refresh_token);
+    // As with codes: rotated only once every check passed, so a refused request (another client, a wider
+    // scope) does not spend the token and end the connection at its next, proper refresh.
+    const token = await this.deps.store.takeRefreshToken(digest, false);
     if (!token) throw invalid("The refresh token is unknown.");
     const grant = await this.deps.store.findGrant(token.grant_id);
     if (!grant || grant.client_id !== client.clientId) throw invalid("The refresh token was issued to another client.");
-    if (token.reused) {
+    const replayed = async () => {
       // Rotation: an old refresh token coming back means two parties hold it; end the whole family.
       await this.deps.store.revokeGrant(grant.grant_id);
-      throw invalid("The refresh token was already used; every token of this grant is now revoked.");
-    }
+      return invalid("The refresh token was already used; every token of this grant is now revoked.");
+    };
+    if (token.reused) throw await replayed();
     if (grant.revoked) throw invalid("The grant has been revoked.");
     if (token.expired) throw invalid("The refresh token has expired.");
     const apis = params.scope === undefined ? knownApis(grant.apis) : parseApis(params.scope);
     if (!apis || apis.some((api) => !grant.apis.includes(api))) throw new OAuthError(OAuthErrorCode.InvalidScope, `scope may only narrow the granted APIs (${grant.apis.join(" ")}).`);
+    if ((await this.deps.store.takeRefreshToken(digest, true))?.reused !== false) throw await replayed();
     return this.issue(grant.grant_id, grant.client_id, grant.workspace_id, grant.email, apis, endpoints);
   }
 
