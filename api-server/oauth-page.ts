@@ -65,7 +65,7 @@ export function consentPage(view: ConsentView): string {
     who,
     `<fieldset><legend>APIs it may use</legend>${apis}</fieldset>`,
     '<button type="submit" name="decision" value="allow">Allow</button>',
-    '<button type="submit" name="decision" value="deny">Deny</button>',
+    '<button type="submit" name="decision" value="deny" formnovalidate>Deny</button>',
     "</form>",
     "</div>",
   ];

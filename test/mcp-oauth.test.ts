@@ -280,6 +280,13 @@ describe("what the server refuses", () => {
     expect(denied.location?.searchParams.get("error")).toBe("access_denied");
     const foreignOrigin = await fetch(`${server.url}/oauth/authorize`, { method: "POST", body: fields, headers: { origin: "https://evil.example", cookie }, redirect: "manual" });
     expect(foreignOrigin.status).toBe(403);
+    // Declining needs no sign-in (the Deny button skips the form's required fields).
+    const fresh = await (await fetch(authorizeUrl(clientId))).text();
+    expect(fresh).toContain('value="deny" formnovalidate');
+    const declined = await submitConsent(server.url, fresh, { decision: "deny" });
+    expect(declined.status).toBe(303);
+    expect(declined.location?.searchParams.get("error")).toBe("access_denied");
+    expect(declined.location?.searchParams.get("state")).toBe("s1");
   });
 
   test("an access token for another audience, or used as an API JWT, is refused", async () => {

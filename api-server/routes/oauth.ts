@@ -200,6 +200,11 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
       // A browser names the page that posted; another site's page may not post here.
       const origin = header(request, "origin");
       if (origin !== undefined && origin !== new URL(here.issuer).origin) return again(403, "This form may only be sent from Metrigate's own page.");
+      // Declining grants nothing, so it needs no sign-in: a user who will not connect is not made to log in.
+      if (single(form, "decision") !== "allow") {
+        const denied = new AuthorizeRefusal(OAuthErrorCode.AccessDenied, "The user denied the request.", { uri: found.request.redirectUri, state: found.request.state });
+        return refuse(request, reply, denied);
+      }
       const email = single(form, "email");
       let session: Session | undefined;
       if (email !== undefined) {
@@ -213,10 +218,6 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
         session = await currentSession(request);
         if (!session) return again(401, "Sign in with your email and password.");
         if (!constantTimeEqual(single(form, "csrf_token") ?? "", csrfTokenOf(session))) return again(403, "The form has expired: review it and send it again.", session);
-      }
-      if (single(form, "decision") !== "allow") {
-        const denied = new AuthorizeRefusal(OAuthErrorCode.AccessDenied, "The user denied the request.", { uri: found.request.redirectUri, state: found.request.state });
-        return refuse(request, reply, denied);
       }
       if (chosen.length === 0) return again(400, "Choose at least one API the client may use.", session);
       return reply.redirect(await oauth.approve(found.request, session, chosen, here), 303);
