@@ -109,6 +109,18 @@ describe("discovery", () => {
       client_id_metadata_document_supported: true,
     });
   });
+  test("a browser-based client may register and trade tokens from its own page (CORS); the sign-in page stays same-origin", async () => {
+    for (const path of ["/oauth/register", "/oauth/token", "/oauth/revoke"]) {
+      const preflight = await fetch(`${server.url}${path}`, { method: "OPTIONS", headers: { origin: "https://assistant.example", "access-control-request-method": "POST" } });
+      expect(preflight.status, path).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin"), path).toBe("*");
+    }
+    const refused = await fetch(`${server.url}/oauth/token`, { method: "POST", headers: { origin: "https://assistant.example" }, body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "mg_rt_x", client_id: "mg_client_x" }) });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("*");
+    const page = await fetch(`${server.url}/oauth/authorize?client_id=mg_client_x`, { headers: { origin: "https://assistant.example" } });
+    expect(page.headers.get("access-control-allow-origin")).toBeNull();
+  });
 });
 
 describe("dynamic registration (RFC 7591), then code + PKCE, tools, refresh, rotation", () => {

@@ -3,7 +3,7 @@
 // structuredContent checked against the listed outputSchema; plus the /mcp protocol hygiene of issue 16.7.
 
 import { spawn, spawnSync } from "node:child_process";
-import { request } from "node:http";
+import { request, type IncomingHttpHeaders } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,16 +74,16 @@ describe("over Streamable HTTP at /mcp", () => {
   }
 
   /** A raw POST through node:http, which (unlike fetch) sends Origin and Host exactly as given. */
-  function post(body: string, extra: Record<string, string> = {}): Promise<{ status: number; message: JsonRpcAnswer }> {
+  function post(body: string, extra: Record<string, string> = {}, method = "POST"): Promise<{ status: number; message: JsonRpcAnswer; headers: IncomingHttpHeaders }> {
     const target = new URL(`${server.url}/mcp`);
     return new Promise((resolve, reject) => {
       const req = request(
         target,
-        { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers(), ...extra } },
+        { method, headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream", ...headers(), ...extra } },
         (res) => {
           let text = "";
           res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, message: jsonRpcOf(text) }));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, message: text ? jsonRpcOf(text) : {}, headers: res.headers }));
         },
       );
       req.on("error", reject);
@@ -124,6 +124,30 @@ describe("over Streamable HTTP at /mcp", () => {
     // A page on a rebound name reaches the loopback server with its own Host.
     expect((await post(list, { ...legacy, Host: "evil.example:8787" })).status).toBe(403);
     expect((await post(list, legacy)).status).toBe(200);
+  });
+
+  test("a page on an allowed origin may call /mcp from a browser (CORS); a foreign one may not", async () => {
+    const page = "http://localhost:6274";
+    const preflight = await post("", { Origin: page, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type, mcp-protocol-version" }, "OPTIONS");
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe(page);
+    expect(preflight.headers["access-control-allow-methods"]).toContain("POST");
+    expect(preflight.headers["access-control-allow-headers"]).toContain("mcp-protocol-version");
+    const list = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
+    const answer = await post(list, { "MCP-Protocol-Version": "2025-06-18", Origin: page });
+    expect(answer.status).toBe(200);
+    expect(answer.headers["access-control-allow-origin"]).toBe(page);
+    expect(answer.headers["access-control-expose-headers"]).toContain("mcp-session-id");
+    // The 401 challenge is readable too, so a page can start OAuth.
+    const challenged = await post(list, { "MCP-Protocol-Version": "2025-06-18", Origin: page, Authorization: "", "X-Api-Key": "" });
+    expect(challenged.status).toBe(401);
+    expect(challenged.headers["access-control-allow-origin"]).toBe(page);
+    expect(challenged.headers["access-control-expose-headers"]).toContain("www-authenticate");
+    const foreign = await post("", { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" }, "OPTIONS");
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
+    // Without an Origin (not a browser) nothing CORS is added.
+    expect((await post(list, { "MCP-Protocol-Version": "2025-06-18" })).headers["access-control-allow-origin"]).toBeUndefined();
   });
 
   test("malformed JSON is JSON-RPC -32700", async () => {

@@ -96,6 +96,17 @@ export function mcpOriginRules(config: Config): { origins: string[]; hosts: stri
   };
 }
 
+/**
+ * What a web page on an allowed origin may send to /mcp and read back (CORS): the credentials, the MCP
+ * protocol's own headers, and the session id and auth challenge it must see.
+ */
+const CORS_HEADERS = {
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "authorization, x-api-key, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id",
+  "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate",
+  "access-control-max-age": "600",
+};
+
 /** The Fastify request as a web-standard Request (headers and raw body), the SDK handler's input. */
 function webRequest(request: FastifyRequest, body: string | undefined): Request {
   const headers = new Headers();
@@ -117,6 +128,7 @@ function idOf(message: unknown): string | number | null {
 
 export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes: RouteTable): void {
   routes.add("POST", "/mcp");
+  routes.add("OPTIONS", "/mcp");
   const endpoint = new McpHttpEndpoint<LocalCaller>(
     (caller) => createServer({ backend: localBackend(runtime, caller), catalog: catalogFor(caller), logError: (message) => app.log.error({ err: { message } }, "mcp tool failed") }),
     (error) => app.log.warn({ err: { message: error.message } }, "mcp request rejected"),
@@ -126,10 +138,19 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
   // Origin and Host, then credentials, are checked before the body is read: neither a foreign page nor an
   // unknown caller ever gets a large body buffered.
   const callers = new WeakMap<FastifyRequest, LocalCaller>();
-  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+  const refusedOrigin = (request: FastifyRequest): Response | undefined => {
     const headersOnly = webRequest(request, undefined);
-    const refused = originValidationResponse(headersOnly, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(headersOnly, rules.hosts) : undefined);
+    return originValidationResponse(headersOnly, rules.origins) ?? (rules.hosts ? hostHeaderValidationResponse(headersOnly, rules.hosts) : undefined);
+  };
+  // A page on an allowed origin reads the answer, errors and 401 challenges included.
+  const allowOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    const origin = header(request, "origin");
+    if (origin !== undefined && !refusedOrigin(request)) reply.headers({ ...CORS_HEADERS, "access-control-allow-origin": origin, vary: "Origin" });
+  };
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    const refused = refusedOrigin(request);
     if (refused) return reply.send(refused);
+    await allowOrigin(request, reply);
     callers.set(request, await challengedCaller(runtime, request, reply));
   };
 
@@ -137,6 +158,13 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
   void app.register(async (scope) => {
     scope.removeContentTypeParser("application/json");
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => done(null, body));
+    // The browser's preflight: allowed origins only, and no credentials needed to ask.
+    scope.options("/mcp", async (request, reply) => {
+      const refused = refusedOrigin(request);
+      if (refused) return reply.send(refused);
+      await allowOrigin(request, reply);
+      return reply.code(204).send();
+    });
     scope.post("/mcp", { bodyLimit: AUTHENTICATED_BODY_LIMIT, onRequest }, async (request, reply) => {
       const caller = callers.get(request) ?? (await challengedCaller(runtime, request, reply));
       const body = typeof request.body === "string" ? request.body : "";

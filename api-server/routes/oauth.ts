@@ -182,7 +182,20 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
       return request.body as Form;
     };
 
-    scope.post("/oauth/register", { bodyLimit: OAUTH_BODY_LIMIT }, async (request, reply) => reply.code(201).send(await oauth.register(request.body)));
+    // Registration, token and revocation carry no cookie, only what the body and Authorization hold, so
+    // any web page may call them (a browser-based client); the sign-in page below stays same-origin.
+    const anyPage = { onSend: async (_request: FastifyRequest, reply: FastifyReply) => void reply.header("Access-Control-Allow-Origin", "*") };
+    for (const path of ["/oauth/register", "/oauth/token", "/oauth/revoke"]) {
+      routes.add("OPTIONS", path);
+      scope.options(path, async (_request, reply) =>
+        reply
+          .code(204)
+          .headers({ "access-control-allow-origin": "*", "access-control-allow-methods": "POST, OPTIONS", "access-control-allow-headers": "authorization, content-type", "access-control-max-age": "600" })
+          .send(),
+      );
+    }
+
+    scope.post("/oauth/register", { bodyLimit: OAUTH_BODY_LIMIT, ...anyPage }, async (request, reply) => reply.code(201).send(await oauth.register(request.body)));
 
     scope.get("/oauth/authorize", async (request, reply) => {
       const found = await checked(request, reply, request.query as Record<string, unknown>);
@@ -223,13 +236,13 @@ export function registerOAuthRoutes(app: FastifyInstance, runtime: Runtime, rout
       return reply.redirect(await oauth.approve(found.request, session, chosen, here), 303);
     });
 
-    scope.post("/oauth/token", { bodyLimit: SMALL_BODY_LIMIT }, async (request) => {
+    scope.post("/oauth/token", { bodyLimit: SMALL_BODY_LIMIT, ...anyPage }, async (request) => {
       const form = formOf(request);
       const params = singles(form, ["grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "resource", "scope"]);
       return oauth.token(params, clientCredentials(request, form), endpoints(request));
     });
 
-    scope.post("/oauth/revoke", { bodyLimit: SMALL_BODY_LIMIT }, async (request, reply) => {
+    scope.post("/oauth/revoke", { bodyLimit: SMALL_BODY_LIMIT, ...anyPage }, async (request, reply) => {
       const form = formOf(request);
       await oauth.revoke(singles(form, ["token", "token_type_hint"]), clientCredentials(request, form));
       return reply.code(200).send({});
