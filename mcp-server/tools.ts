@@ -14,6 +14,7 @@ import { isMetrigateError } from "../shared/errors.ts";
 import type { CallOptions } from "../shared/client/remote.ts";
 import type { ToolBackend } from "./backends.ts";
 import { renderText } from "./render.ts";
+import { csvOf } from "../shared/query/answer.ts";
 import { applyPage, listPaths, pageNote, pagingProperties, takePageRequest } from "./paging.ts";
 import { fitResult } from "./result-budget.ts";
 
@@ -148,15 +149,17 @@ const NOTE_TOKENS = 300;
  * The answer as a tool result: the requested page of a list, then cut to the token budget, with the text
  * rendered from exactly the rows the structured body keeps and a note naming the call for the rest.
  */
-function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: unknown, maxResultTokens: number): CallToolResult {
+function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: unknown, maxResultTokens: number, asCsv: boolean): CallToolResult {
   const tool = toolDefinition(endpoint);
+  const tabular = asCsv ? endpoint.tabular : undefined;
+  const render = tabular ? (fitted: Record<string, unknown>) => csvOf(tabular(wrapsBody(endpoint) ? fitted.result : fitted)) : renderText;
   const lists = listPaths(tool.outputSchema);
   const callArgs = { ...args };
   const page = takePageRequest(callArgs, lists);
   const whole = wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>);
   const paged = page ? applyPage(whole, page) : { body: whole, span: undefined };
   const spans = new Map(page && paged.span ? [[page.path, paged.span]] : []);
-  const fitted = fitResult(paged.body, renderText, maxResultTokens - NOTE_TOKENS, spans);
+  const fitted = fitResult(paged.body, render, maxResultTokens - NOTE_TOKENS, spans);
   const note = pageNote(endpoint, callArgs, fitted.cuts, page);
   const text = [note, fitted.text].filter((t) => t !== "").join("\n");
   return { content: [{ type: "text", text }], structuredContent: fitted.body };
@@ -207,11 +210,16 @@ export function registerCatalogTools(server: McpServer, deps: ToolDeps): void {
       // The paging arguments are the MCP face's own; a bad one is refused before the API is asked.
       const apiArgs = { ...args };
       takePageRequest(apiArgs, listPaths(toolDefinition(endpoint).outputSchema));
+      // "csv" shapes the text; the structured answer is JSON whichever the API is asked for (a remote
+      // API asked for CSV would answer text).
+      const asCsv = endpoint.tabular !== undefined && apiArgs.format === "csv";
+      if (asCsv) apiArgs.format = "json";
       const body = await deps.backend.call(endpoint, endpointParams(endpoint, apiArgs), waitingOptions(ctx));
-      return toolResult(endpoint, args, body, deps.maxResultTokens);
+      return toolResult(endpoint, args, body, deps.maxResultTokens, asCsv);
     } catch (e) {
       if (isMetrigateError(e) && e.kind !== "internal") return errorResult(e.message);
-      deps.logError(`${endpoint.name} failed: ${(e as Error).stack ?? String(e)}`);
+      // An API's own error (a remote host's 500) is its sentence; only our own failures need their stack.
+      deps.logError(`${endpoint.name} failed: ${isMetrigateError(e) ? e.message : ((e as Error).stack ?? String(e))}`);
       return errorResult(
         isMetrigateError(e) ? e.message : `Internal error while running ${endpoint.name}; the server log has the details.`,
       );

@@ -86,6 +86,19 @@ test("revenue by offer for US tiktok traffic, per week, last quarter, against th
   expect(textOf(result)).toContain("Freecash CPI");
 });
 
+test('format "csv" answers the text as CSV with a header, the structured answer still JSON', async () => {
+  const args = { metrics: ["revenue"], dimensions: ["offer"], range: "custom", start: "2026-01-01", end: "2026-03-31", order_by: "offer" };
+  const result = await callTool(client, "taprain_query", { ...args, format: "csv" });
+  expect(result.isError ?? false, textOf(result)).toBe(false);
+  expect(textOf(result)).toBe("offer,revenue\r\nFreecash CPI,15\r\nSwagbucks,207\r\n");
+  expect((result.structuredContent as { results: unknown[] }).results).toEqual([
+    { dimensions: ["Freecash CPI"], metrics: [15] },
+    { dimensions: ["Swagbucks"], metrics: [207] },
+  ]);
+  const http = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "application/json" }, body: JSON.stringify({ ...args, format: "csv" }) });
+  expect(await http.text()).toBe(textOf(result));
+});
+
 test("watch hours by device in Maharashtra yesterday, hour by hour", async () => {
   const regions = await callTool(client, "tapemetric_dimension_values", { dimension: "region", range: "7d" });
   expect((regions.structuredContent as { values: { value: string; count: number }[] }).values).toEqual([
