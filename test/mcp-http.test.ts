@@ -187,7 +187,7 @@ describe("credentials", () => {
   test("GET /mcp is 405 (stateless server: no stream to open)", async () => {
     const res = await fetch(`${server.url}/mcp`, { headers: { "X-Api-Key": acme.apiKey } });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST");
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
   });
 
   test("each family keeps its own rule: Tapemetric needs a JWT, Taprain an API key, CDP either", { timeout: 180_000 }, async () => {
