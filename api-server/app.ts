@@ -53,6 +53,9 @@ export async function createApp(runtime: Runtime, options: AppOptions = {}): Pro
   // Ingests and imports of a server or command that was killed leave their scratch folders behind.
   await runtime.importer.removeAbandonedScratch();
 
+  // JSON is read only when it says it is JSON: a body sent as text/plain (fetch's default for a string)
+  // gets 415 rather than being read as no parameters at all.
+  app.removeContentTypeParser("text/plain");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     try {

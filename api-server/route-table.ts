@@ -4,7 +4,8 @@ export class RouteTable {
   private readonly entries: { pattern: RegExp; method: string; path: string }[] = [];
 
   add(method: string, path: string): void {
-    const pattern = new RegExp(`^${path.replace(/:[A-Za-z_]+/g, "[^/]+")}/?$`);
+    // With or without a trailing slash, whichever the route was registered with (CDP's end in one).
+    const pattern = new RegExp(`^${path.replace(/\/$/, "").replace(/:[A-Za-z_]+/g, "[^/]+")}/?$`);
     this.entries.push({ pattern, method, path });
   }
 

@@ -39,6 +39,29 @@ test("a known path with the wrong method gets 405 with Allow", async () => {
   expect(await res.json()).toEqual({ error: "invalid_parameter", message: "Method GET is not allowed on /v1/auth/login; use POST." });
 });
 
+test("the wrong method on a CDP path is 405 with or without its trailing slash", async () => {
+  for (const path of ["/api/analytics/usage", "/api/analytics/usage/"]) {
+    const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { "X-Api-Key": acme.apiKey } });
+    expect(res.status, path).toBe(405);
+    expect(res.headers.get("allow"), path).toBe("GET");
+    expect(((await res.json()) as { detail: string }).detail, path).toContain("is not allowed");
+  }
+});
+
+test("JSON sent as text/plain, or a body that is not a JSON object, is refused rather than read as no parameters", async () => {
+  const query = JSON.stringify({ metrics: ["leads"], dimensions: ["country"] });
+  const plain = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "text/plain" }, body: query });
+  expect(plain.status).toBe(415);
+  expect(await plain.json()).toEqual({ success: false, error: "Content-Type text/plain is not supported here; send application/json." });
+  const login = await fetch(`${server.url}/v1/auth/login`, { method: "POST", body: JSON.stringify({ email: "ana@acme.test", password: "secret-password-123" }) });
+  expect(login.status).toBe(415);
+  for (const body of ["[]", "null", "5"]) {
+    const res = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "application/json" }, body });
+    expect(res.status, body).toBe(400);
+    expect(((await res.json()) as { error: string }).error, body).toMatch(/^The body must be a JSON object of parameters/);
+  }
+});
+
 test("malformed JSON is a 400 and an oversized body a 413, both in the family's shape", async () => {
   const bad = await fetch(`${server.url}/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{nope" });
   expect(bad.status).toBe(400);

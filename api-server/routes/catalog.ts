@@ -6,6 +6,7 @@ import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { CATALOG } from "../../shared/catalog/index.ts";
 import { coerceQuery } from "../../shared/catalog/params.ts";
 import { csvOf } from "../../shared/query/answer.ts";
+import { MetrigateError } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
 import { authenticate } from "../credentials.ts";
 import { AUTHENTICATED_BODY_LIMIT } from "../body-limits.ts";
@@ -18,7 +19,12 @@ function objectOf(value: unknown): Record<string, unknown> {
 
 /** Query string (GET) or JSON body (POST), plus path parameters, coerced to the schema's types. */
 export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): Record<string, unknown> {
-  const source = endpoint.method === "GET" ? objectOf(request.query) : objectOf(request.body);
+  // A body that is JSON but not an object (a list, null, a number) is not read as "no parameters".
+  const { body } = request;
+  if (endpoint.method !== "GET" && body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
+    throw new MetrigateError("invalid_parameter", `The body must be a JSON object of parameters, not ${body === null ? "null" : Array.isArray(body) ? "a list" : `a ${typeof body}`}.`);
+  }
+  const source = endpoint.method === "GET" ? objectOf(request.query) : objectOf(body);
   return coerceQuery(endpoint.params, { ...source, ...objectOf(request.params) });
 }
 
