@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "vitest";
 import { resolvePeriod } from "../shared/endpoints/taprain/period.ts";
-import { localHourStarts, offsetSegments, startOfLocalDay, startOfLocalHour } from "../shared/time/zoned.ts";
+import { canonicalTimeZone, localHourStarts, offsetSegments, startOfLocalDay, startOfLocalHour } from "../shared/time/zoned.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (s: string) => Date.parse(s);
@@ -91,5 +91,17 @@ describe("offsetSegments", () => {
   ] as const)("%s from %s to %s", (zone, from, to, expected) => {
     const segments = offsetSegments(at(from), at(to), zone).map((s) => [iso(s.from), s.offsetMs]);
     expect(segments).toEqual(expected);
+  });
+});
+
+describe("canonicalTimeZone", () => {
+  test("any letter case gets the IANA spelling, and zones ICU still knows by an old name get their current one", () => {
+    expect(canonicalTimeZone("america/new_york")).toBe("America/New_York");
+    expect(canonicalTimeZone("utc")).toBe("UTC");
+    expect(canonicalTimeZone("Asia/Kolkata")).toBe("Asia/Kolkata");
+    expect(canonicalTimeZone("asia/calcutta")).toBe("Asia/Kolkata");
+    expect(canonicalTimeZone("Europe/Kyiv")).toBe("Europe/Kyiv");
+    expect(canonicalTimeZone("America/Argentina/Buenos_Aires")).toBe("America/Argentina/Buenos_Aires");
+    expect(canonicalTimeZone("Mars/Olympus_Mons")).toBeUndefined();
   });
 });

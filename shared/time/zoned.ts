@@ -14,10 +14,40 @@ export interface LocalTime {
   minute: number;
 }
 
-/** The zone's canonical spelling (`utc` → `UTC`, `AMERICA/NEW_YORK` → `America/New_York`), or undefined when unknown. */
+/**
+ * Zones ICU (and so Intl) still names by a spelling the IANA database has since replaced: the current
+ * IANA name for each (tzdata 2025c's links whose old name ICU keeps as canonical). Intl accepts both.
+ */
+const IANA_NAME_OF_ICU_NAME: ReadonlyMap<string, string> = new Map([
+  ["Africa/Asmera", "Africa/Asmara"],
+  ["America/Buenos_Aires", "America/Argentina/Buenos_Aires"],
+  ["America/Catamarca", "America/Argentina/Catamarca"],
+  ["America/Coral_Harbour", "America/Atikokan"],
+  ["America/Cordoba", "America/Argentina/Cordoba"],
+  ["America/Godthab", "America/Nuuk"],
+  ["America/Indianapolis", "America/Indiana/Indianapolis"],
+  ["America/Jujuy", "America/Argentina/Jujuy"],
+  ["America/Louisville", "America/Kentucky/Louisville"],
+  ["America/Mendoza", "America/Argentina/Mendoza"],
+  ["Asia/Calcutta", "Asia/Kolkata"],
+  ["Asia/Katmandu", "Asia/Kathmandu"],
+  ["Asia/Rangoon", "Asia/Yangon"],
+  ["Asia/Saigon", "Asia/Ho_Chi_Minh"],
+  ["Atlantic/Faeroe", "Atlantic/Faroe"],
+  ["Europe/Kiev", "Europe/Kyiv"],
+  ["Pacific/Enderbury", "Pacific/Kanton"],
+  ["Pacific/Ponape", "Pacific/Pohnpei"],
+  ["Pacific/Truk", "Pacific/Chuuk"],
+]);
+
+/**
+ * The zone's canonical IANA spelling (`utc` → `UTC`, `AMERICA/NEW_YORK` → `America/New_York`,
+ * `Asia/Kolkata` stays so rather than ICU's `Asia/Calcutta`), or undefined when unknown.
+ */
 export function canonicalTimeZone(zone: string): string | undefined {
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    const icuName = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    return IANA_NAME_OF_ICU_NAME.get(icuName) ?? icuName;
   } catch {
     return undefined;
   }
