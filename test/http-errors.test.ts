@@ -99,3 +99,11 @@ test("no credential reaches the logs", async () => {
   expect(text).toContain("request completed");
   for (const secret of [acme.apiKey, acme.token, "secret-password-123", acme.writeKey]) expect(text).not.toContain(secret);
 });
+
+test("a repeated parameter: joined where the parameter takes a comma-separated list, else a 400 naming it", async () => {
+  const repeated = await server.get("/api/v1/stats?range=7days&country=us&country=gb", { "X-Api-Key": acme.apiKey });
+  expect(repeated.status).toBe(200);
+  expect((repeated.body as { meta: { filters: { country: string[] } } }).meta.filters.country).toEqual(["US", "GB"]);
+  const twice = await server.get("/api/v1/stats?range=7days&range=30days", { "X-Api-Key": acme.apiKey });
+  expect(twice).toMatchObject({ status: 400, body: { success: false, error: "Parameter 'range' was given 2 times; give it once." } });
+});

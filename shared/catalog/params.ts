@@ -86,8 +86,14 @@ export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>)
   if (isStrict(schema)) for (const name of Object.keys(query)) if (!(name in schema.shape)) out[name] = query[name];
   for (const [name, field] of Object.entries(schema.shape)) {
     let value = query[name];
-    // A repeated query-string parameter counts once, unless the parameter takes a list.
-    if (Array.isArray(value) && !acceptsList(field as AnyZod)) value = value[value.length - 1];
+    // A repeated query-string parameter (`country=US&country=GB`, as Python's requests and axios send a
+    // list): one comma-separated value where the parameter takes one, else a 400 rather than a silent pick.
+    if (Array.isArray(value) && !acceptsList(field as AnyZod)) {
+      if (!/^Comma-separated/.test((field as AnyZod).description ?? "")) {
+        throw new BadParameter(name, `Parameter '${name}' was given ${value.length} times; give it once.`);
+      }
+      value = value.join(",");
+    }
     if (value === undefined || value === "") continue;
     if (typeof value === "string") {
       const type = baseTypeName(field as AnyZod);
