@@ -3,6 +3,7 @@
 
 import type { Redis } from "ioredis";
 import { InvalidInput } from "../errors.ts";
+import { redactedUrl } from "../redacted-url.ts";
 
 export type Announcement = { kind: "credentials" } | { kind: "data"; workspaceId: string };
 
@@ -13,17 +14,6 @@ export interface Announcer {
 
 /** One server alone (no REDIS_URL, or the DuckDB store): nobody else to tell. */
 export const NO_ANNOUNCEMENTS: Announcer = { announce: async () => undefined };
-
-/** A Redis URL as it may appear in a message: the password replaced. */
-export function redactedRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(not a URL)";
-  }
-}
 
 /**
  * A connected Redis client, or one line naming REDIS_URL when it cannot be reached at start (a server
@@ -49,7 +39,7 @@ export async function connectRedis(url: string): Promise<Redis> {
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new InvalidInput(`REDIS_URL: cannot reach Redis at ${redactedRedisUrl(url)} (${String((error as Error).message).split("\n")[0]}).`);
+    throw new InvalidInput(`REDIS_URL: cannot reach Redis at ${redactedUrl(url)} (${String((error as Error).message).split("\n")[0]}).`);
   }
 }
 

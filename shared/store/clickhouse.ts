@@ -16,6 +16,7 @@ import type { Cell, FileRequest, LoadRequest, Row, Rows, SqlParams, SqlValue, St
 import { CLICKHOUSE_ACCOUNT_DDL } from "./accounts-ddl.ts";
 import { CLICKHOUSE_OAUTH_DDL } from "./oauth-ddl.ts";
 import { TABLES, type ColumnType, type TableSpec } from "./tables.ts";
+import { redactedUrl } from "../redacted-url.ts";
 
 export interface ClickHouseOptions {
   url: string;
@@ -194,17 +195,17 @@ function engineCode(error: unknown): string {
 export function startupError(error: unknown, options: ClickHouseOptions): MetrigateError {
   const code = engineCode(error);
   if (isUnreachable(error)) {
-    return new InvalidInput(`CLICKHOUSE_URL: cannot reach ClickHouse at ${options.url} (${String((error as Error).message).split("\n")[0]}).`);
+    return new InvalidInput(`CLICKHOUSE_URL: cannot reach ClickHouse at ${redactedUrl(options.url)} (${String((error as Error).message).split("\n")[0]}).`);
   }
   if (code === "516" || code === "194" || code === "192") {
-    return new InvalidInput(`CLICKHOUSE_USER/CLICKHOUSE_PASSWORD: ClickHouse at ${options.url} refused user "${options.user}" (wrong password or unknown user).`);
+    return new InvalidInput(`CLICKHOUSE_USER/CLICKHOUSE_PASSWORD: ClickHouse at ${redactedUrl(options.url)} refused user "${options.user}" (wrong password or unknown user).`);
   }
   if (code === "81") {
     return new InvalidInput(
-      `CLICKHOUSE_DATABASE: database "${options.database}" does not exist on ${options.url}; create it with CREATE DATABASE ${options.database}.`,
+      `CLICKHOUSE_DATABASE: database "${options.database}" does not exist on ${redactedUrl(options.url)}; create it with CREATE DATABASE ${options.database}.`,
     );
   }
-  return new InvalidInput(`ClickHouse at ${options.url} failed on start: ${String((error as Error).message).split("\n")[0]}`);
+  return new InvalidInput(`ClickHouse at ${redactedUrl(options.url)} failed on start: ${String((error as Error).message).split("\n")[0]}`);
 }
 
 export class ClickHouseStore implements Store {
@@ -215,7 +216,6 @@ export class ClickHouseStore implements Store {
     private readonly client: ClickHouseClient,
     /** Bulk loads: one INSERT of a large file may rightly take minutes, where a query gets a 503 after the usual timeout. */
     private readonly bulk: ClickHouseClient,
-    private readonly url: string,
   ) {}
 
   static async open(options: ClickHouseOptions): Promise<ClickHouseStore> {
@@ -233,7 +233,7 @@ export class ClickHouseStore implements Store {
       });
     const client = clientWithTimeout(options.requestTimeoutMs ?? 30_000);
     const bulk = clientWithTimeout(BULK_TIMEOUT_MS);
-    const store = new ClickHouseStore(client, bulk, options.url);
+    const store = new ClickHouseStore(client, bulk);
     try {
       await client.query({ query: "SELECT 1", format: "JSONEachRow" }).then((r) => r.json());
       await store.migrate();
@@ -271,7 +271,7 @@ export class ClickHouseStore implements Store {
     try {
       return await run();
     } catch (error) {
-      if (isUnreachable(error)) throw new Unavailable(`The analytics engine (ClickHouse at ${this.url}) is unreachable; try again shortly.`);
+      if (isUnreachable(error)) throw new Unavailable("The analytics engine is unreachable; try again shortly.");
       throw error;
     }
   }
