@@ -2,7 +2,7 @@
 
 import { NO_ANNOUNCEMENTS } from "../shared/announce/announcements.ts";
 import { Accounts } from "../shared/auth/accounts.ts";
-import { deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
+import { checkSecretOfDatabase, deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
 import { clockFromEnv } from "../shared/clock.ts";
 import { configFromEnv } from "../shared/config.ts";
 import { Importer, scratchDirFor } from "../shared/import/importer.ts";
@@ -46,6 +46,7 @@ export async function withImporter<T>(env: NodeJS.ProcessEnv, fn: (importer: Imp
       await store.close();
     }
   }
+  checkSecretOfDatabase(config.secret, config.dbPath);
   const store = await DuckDbStore.open(config.dbPath, { memoryLimit: IMPORT_MEMORY_LIMIT });
   try {
     const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath)), clock);

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Redis } from "ioredis";
 import { connectRedis, RedisAnnouncements } from "./announce/announcements.ts";
-import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
+import { checkSecretOfDatabase, deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { claimSharedSecret } from "./auth/shared-secret.ts";
 import type { Config } from "./config.ts";
 import type { SharedExportFiles } from "./export/clickhouse-export-files.ts";
@@ -64,6 +64,15 @@ export async function openShared(config: Config, options: { serving: boolean; on
     throw error;
   }
   const { store } = opened;
+  if (store.dialect === "duckdb") {
+    try {
+      checkSecretOfDatabase(config.secret, config.dbPath);
+    } catch (error) {
+      redis?.disconnect();
+      await store.close();
+      throw error;
+    }
+  }
   const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
   if (store.dialect === "clickhouse") {
     await claimSharedSecret(store, keys.fingerprint).catch(async (error: unknown) => {

@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { InvalidInput } from "../errors.ts";
 
 export interface Keys {
   jwt: Uint8Array;
@@ -44,6 +45,20 @@ export function loadSecret(envSecret: string | undefined, dbPath: string): strin
   const secret = randomBytes(32).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
   return secret;
+}
+
+/**
+ * For a database that keeps its generated secret beside it: METRIGATE_SECRET, when set, must be that same
+ * secret, or every key, token and export link made so far would stop working without a word.
+ */
+export function checkSecretOfDatabase(envSecret: string | undefined, dbPath: string): void {
+  const file = `${dbPath}.secret`;
+  if (!envSecret || dbPath === ":memory:" || !existsSync(file)) return;
+  if (constantTimeEqual(readFileSync(file, "utf8").trim(), envSecret)) return;
+  throw new InvalidInput(
+    `METRIGATE_SECRET differs from the secret this database's keys and tokens were made with (${file}); ` +
+      `unset METRIGATE_SECRET, or set it to that file's contents.`,
+  );
 }
 
 export function hmacHex(key: Buffer, value: string): string {

@@ -1,0 +1,42 @@
+// METRIGATE_SECRET against a database that keeps its generated secret beside it: a different one is
+// refused at start, by name, rather than silently breaking every key and token made so far.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, test } from "vitest";
+
+const run = promisify(execFile);
+let dir: string;
+let db: string;
+
+async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env: { ...process.env, METRIGATE_DB: db, ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "metrigate-secret-"));
+  db = join(dir, "m.duckdb");
+  expect((await cli({}, "workspace", "create", "acme")).code).toBe(0);
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("another METRIGATE_SECRET is refused by name for the server's commands and for import; the file's own is accepted", { timeout: 60_000 }, async () => {
+  const other = { METRIGATE_SECRET: "a-totally-different-secret-value-1234567890" };
+  const key = await cli(other, "key", "create", "--workspace", "acme");
+  expect(key.code).toBe(1);
+  expect(key.stderr.trim()).toBe(`metrigate: METRIGATE_SECRET differs from the secret this database's keys and tokens were made with (${db}.secret); unset METRIGATE_SECRET, or set it to that file's contents.`);
+  const file = join(dir, "clicks.ndjson");
+  writeFileSync(file, '{"click_id":"c1","ts":"2026-03-18T10:00:00Z","offer":"O"}\n');
+  expect((await cli(other, "import", "--workspace", "acme", "tr_clicks", file)).stderr).toContain("METRIGATE_SECRET differs");
+  const same = await cli({ METRIGATE_SECRET: readFileSync(`${db}.secret`, "utf8").trim() }, "key", "create", "--workspace", "acme");
+  expect(same.code, same.stderr).toBe(0);
+});
