@@ -65,6 +65,10 @@ async function readBack(url: string): Promise<Record<string, unknown>[]> {
   writeFileSync(file, Buffer.from(await res.arrayBuffer()));
   const reader = await DuckDbStore.open(":memory:");
   try {
+    // Instants are marked UTC in the file, so warehouses read them as instants.
+    const instants = await reader.query<{ name: string; logical_type: string }>(`SELECT name, logical_type::VARCHAR AS logical_type FROM parquet_schema('${file}') WHERE name IN ('started_at', 'ended_at')`);
+    expect(instants.map((c) => c.name).sort()).toEqual(["ended_at", "started_at"]);
+    for (const column of instants) expect(column.logical_type, column.name).toContain("isAdjustedToUTC=1");
     return await reader.query(`SELECT * FROM read_parquet('${file}')`);
   } finally {
     await reader.close();

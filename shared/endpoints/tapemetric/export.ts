@@ -31,10 +31,12 @@ function normalize(p: Params): Params {
   return { start: p.start.trim(), end: p.end.trim() };
 }
 
-// Every stored column of a session except the tenant id, oldest first.
+// Every stored column of a session except the tenant id, oldest first. Instants are marked UTC in the
+// file (Parquet's isAdjustedToUTC), so warehouses read them as instants, not as local wall-clock times.
 const EXPORT_SQL = {
   duckdb: `
-  SELECT session_id, user_id, content_id, device, region, pop, started_at, ended_at,
+  SELECT session_id, user_id, content_id, device, region, pop,
+         timezone('UTC', started_at) AS started_at, timezone('UTC', ended_at) AS ended_at,
          watch_seconds, completed, rebuffer_seconds
   FROM tm_sessions
   WHERE workspace_id = $ws AND started_at >= $from::TIMESTAMP AND started_at < $to::TIMESTAMP
