@@ -2,7 +2,7 @@
 // file that no server holds. Its answers must be the ones the HTTP API gave on the same file.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client, type Tool } from "@modelcontextprotocol/client";
@@ -83,8 +83,16 @@ test("while the stdio server holds the file, a second one fails with one line, n
 test("once the client is gone, an unknown workspace and a half-given remote mode fail with one line", { timeout: 120_000 }, async () => {
   await client.close();
   const unknown = spawnSync(process.execPath, [cli, "mcp", "--workspace", "nobody"], { env, encoding: "utf8", input: "" });
-  expect(unknown.stderr.trim()).toBe('metrigate: Workspace "nobody" does not exist.');
+  expect(unknown.stderr.trim()).toBe(`metrigate: Workspace "nobody" does not exist in ${dbPath} (METRIGATE_DB).`);
   expect(unknown.status).toBe(1);
+  // Started where there is no database (an assistant's own folder): named, and none is created there.
+  const missing = join(dir, "elsewhere", "metrigate.duckdb");
+  const nowhere = spawnSync(process.execPath, [cli, "mcp"], { env: { ...env, METRIGATE_DB: missing }, encoding: "utf8", input: "" });
+  expect(nowhere.stderr.trim()).toBe(
+    `metrigate: No database at ${missing} (METRIGATE_DB): set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one with \`metrigate seed\`.`,
+  );
+  expect(nowhere.status).toBe(1);
+  expect(existsSync(missing)).toBe(false);
   const remote = spawnSync(process.execPath, [cli, "mcp", "--url", "http://127.0.0.1:1"], { env, encoding: "utf8", input: "" });
   expect(remote.stderr.trim()).toBe(
     "metrigate: remote mode cannot call any API: " +

@@ -2,6 +2,8 @@
 // or as a connector (remote mode, whenever any URL setting is present): each API's calls go to its own host
 // or to one Metrigate server, as the §16 settings say (environment variables or the matching flags).
 
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { localBackend, remoteBackend } from "../../mcp-server/backends.ts";
 import { createServer } from "../../mcp-server/server.ts";
 import { serveStdio } from "../../mcp-server/stdio.ts";
@@ -11,6 +13,8 @@ import { DEMO_WORKSPACE } from "../../shared/seed/demo.ts";
 import { UsageError, type Command } from "../command.ts";
 import { CONNECTION_OPTIONS, CONNECTION_USAGE, connectionSettings, givenConnectionFlags } from "../connection-settings.ts";
 import { withRuntime } from "../open.ts";
+import { configFromEnv } from "../../shared/config.ts";
+import { InvalidInput, NotFound } from "../../shared/errors.ts";
 
 export const mcp: Command = {
   words: ["mcp"],
@@ -52,8 +56,18 @@ export const mcp: Command = {
 };
 
 async function serveLocal(env: NodeJS.ProcessEnv, workspace: string): Promise<number> {
+  // An assistant often starts this in another folder, or without the environment: say which database was
+  // looked for rather than create an empty one there.
+  const config = configFromEnv(env);
+  const local = config.storeKind === "duckdb" && config.dbPath !== ":memory:";
+  const where = `${resolve(config.dbPath)} (METRIGATE_DB)`;
+  if (local && !existsSync(config.dbPath)) {
+    throw new InvalidInput(`No database at ${where}: set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one with \`metrigate seed\`.`);
+  }
   await withRuntime(env, async (runtime) => {
-    const found = await runtime.accounts.requireWorkspace(workspace);
+    const found = await runtime.accounts.requireWorkspace(workspace).catch((error: unknown) => {
+      throw error instanceof NotFound && local ? new NotFound(`${error.message.replace(/\.$/, "")} in ${where}.`) : error;
+    });
     await serveStdio(() => createServer({ backend: localBackend(runtime, { kind: "operator", workspace: found }) }));
   });
   return 0;
