@@ -156,7 +156,7 @@ describe("400s in Tapemetric's shape", () => {
     [{ metrics: ["clicks"] }, 'Unknown metric "clicks" in \'metrics\'. Allowed metrics: sessions, watch_hours, viewers, completion_pct, avg_watch_minutes, rebuffer_ratio.'],
     [{ range: "today" }, 'Invalid value "today" for parameter \'range\'. Allowed values: 24h, 7d, 30d, qtd, custom.'],
     [{ timezone: "Asia/Kolkata" }, "Unknown parameter 'timezone'. Allowed parameters: metrics, dimensions, range, start, end, filters, compare, order_by, limit, offset, format."],
-    [{ range: "custom", start: "2026-01-01", end: "2027-01-02" }, "Parameter 'end': a custom range may span at most 365 days (start 2026-01-01, end 2027-01-02 is 366)."],
+    [{ range: "custom", start: "2026-01-01", end: "2027-01-02" }, "Parameter 'end': a custom range may cover at most 366 days, start and end included (2026-01-01 to 2027-01-02 is 367)."],
   ])("%j", async (body, message) => {
     const res = await query(body);
     expect(res.status).toBe(400);

@@ -296,7 +296,7 @@ describe("every refusal is a 400 in Taprain's shape naming the term and the allo
     [{ order_by: [["leads", "desc"]] }, "Unknown term \"leads desc\" in 'order_by': order by a requested metric or dimension (clicks)."],
     [{ order_by: "clicks up" }, "Unknown direction \"up\" in 'order_by'. Allowed directions: asc, desc."],
     [{ range: "90days" }, 'Invalid value "90days" for parameter \'range\'. Allowed values: hour, today, yesterday, 7days, 30days, custom.'],
-    [{ range: "custom", start: "2025-01-01", end: "2026-01-02" }, "Parameter 'end': a custom range may span at most 365 days (start 2025-01-01, end 2026-01-02 is 366)."],
+    [{ range: "custom", start: "2025-01-01", end: "2026-01-02" }, "Parameter 'end': a custom range may cover at most 366 days, start and end included (2025-01-01 to 2026-01-02 is 367)."],
     [{ range: "custom", end: "2026-01-02" }, "Parameter 'start' is required when range is custom (YYYY-MM-DD)."],
     [{ range: "custom", start: "2026-02-30", end: "2026-03-02" }, "Parameter 'start' must be a real date in YYYY-MM-DD form (got \"2026-02-30\")."],
     [{ timezone: "Mars/Olympus" }, "Unknown time zone \"Mars/Olympus\" in 'timezone': use an IANA name such as America/New_York or UTC."],

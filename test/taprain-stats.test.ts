@@ -378,7 +378,7 @@ describe("400s name the parameter", () => {
     [
       "range=custom&start=2025-01-01&end=2026-01-02",
       400,
-      "Parameter 'end': a custom range may span at most 365 days (start 2025-01-01, end 2026-01-02 is 366).",
+      "Parameter 'end': a custom range may cover at most 366 days, start and end included (2025-01-01 to 2026-01-02 is 367).",
     ],
     ["range=custom&start=2026-02-30&end=2026-03-01", 400, 'Parameter \'start\' must be a real date in YYYY-MM-DD form (got "2026-02-30").'],
     ["range=custom&start=2026-03-01&end=March", 400, 'Parameter \'end\' must be a real date in YYYY-MM-DD form (got "March").'],

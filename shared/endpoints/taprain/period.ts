@@ -100,7 +100,7 @@ export function resolvePeriod(
       if (last - first > MAX_CUSTOM_DAYS) {
         throw new BadParameter(
           "end",
-          `Parameter 'end': a custom range may span at most ${MAX_CUSTOM_DAYS} days (start ${custom.start}, end ${custom.end} is ${last - first}).`,
+          `Parameter 'end': a custom range may cover at most ${MAX_CUSTOM_DAYS + 1} days, start and end included (${custom.start} to ${custom.end} is ${last - first + 1}).`,
         );
       }
       firstDay = first;

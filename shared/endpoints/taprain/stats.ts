@@ -17,7 +17,7 @@ const params = z.object({
     yesterday: "the whole previous local day",
     "7days": "local midnight six days ago up to now",
     "30days": "local midnight 29 days ago up to now",
-    custom: "local midnight of start up to local midnight after end (needs start and end, at most 365 days)",
+    custom: "local midnight of start up to local midnight after end (needs start and end, at most 366 days, both included)",
   }),
   country: z
     .string()
