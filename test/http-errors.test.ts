@@ -107,3 +107,9 @@ test("a repeated parameter: joined where the parameter takes a comma-separated l
   const twice = await server.get("/api/v1/stats?range=7days&range=30days", { "X-Api-Key": acme.apiKey });
   expect(twice).toMatchObject({ status: 400, body: { success: false, error: "Parameter 'range' was given 2 times; give it once." } });
 });
+
+test("a missing required parameter is named as required", async () => {
+  const values = await server.get("/v1/query/taprain/values?range=7days", { "X-Api-Key": acme.apiKey });
+  expect(values.status).toBe(400);
+  expect((values.body as { error: string }).error).toMatch(/^Parameter 'dimension' is required\. Allowed values: /);
+});

@@ -202,7 +202,7 @@ describe("who may export, and bad dates", () => {
     [{ start: "2026-02-30", end: "2026-03-01" }, `Parameter 'start' must be a real date in YYYY-MM-DD form (got "2026-02-30").`],
     [{ start: "2026-03-01", end: "04/01/2026" }, `Parameter 'end' must be a real date in YYYY-MM-DD form (got "04/01/2026").`],
     [{ start: "2026-03-31", end: "2026-03-30" }, "Parameter 'end' (2026-03-30) must not be before 'start' (2026-03-31)."],
-    [{ end: "2026-03-30" }, "Parameter 'start' must be a string (got nothing)."],
+    [{ end: "2026-03-30" }, "Parameter 'start' is required."],
     [{ start: 20260331, end: "2026-03-31" }, "Parameter 'start' must be a string (got 20260331)."],
   ])("%j → 400", async (body, message) => {
     expect(await exportFor(ent, body)).toEqual({ status: 400, body: { error: "invalid_parameter", message } });

@@ -118,8 +118,10 @@ function describeValue(value: unknown): string {
 export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unknown>): { parameter: string; message: string } {
   const parameter = issue.path.map(String).join(".") || "body";
   const got = describeValue(input[String(issue.path[0])]);
+  const missing = issue.path.length === 1 && input[String(issue.path[0])] === undefined;
   switch (issue.code) {
     case "invalid_value":
+      if (missing) return { parameter, message: `Parameter '${parameter}' is required. Allowed values: ${issue.values.map(String).join(", ")}.` };
       return {
         parameter,
         message: `Invalid value ${got} for parameter '${parameter}'. Allowed values: ${issue.values.map(String).join(", ")}.`,
@@ -130,6 +132,7 @@ export function issueMessage(issue: z.core.$ZodIssue, input: Record<string, unkn
       return { parameter, message: `Parameter '${parameter}' must be at least ${String(issue.minimum)} (got ${got}).` };
     case "invalid_type": {
       const expected = issue.expected === "int" ? "an integer" : issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`;
+      if (missing) return { parameter, message: `Parameter '${parameter}' is required.` };
       return { parameter, message: `Parameter '${parameter}' must be ${expected} (got ${got}).` };
     }
     case "invalid_format":
