@@ -1,7 +1,8 @@
 // MCP over Streamable HTTP through the SDK's web-standard handler: 2026-07-28 requests (stateless, with
 // `server/discover`) and 2025-era requests (each answered by a fresh server) on one endpoint. The HTTP
 // face authenticates first and hands the caller in; every request gets a server built for that caller.
-// Answers are plain JSON unless a tool reports progress, which upgrades that one answer to an SSE stream.
+// 2026-07-28 answers are plain JSON unless a tool reports progress (then that answer is an SSE stream);
+// 2025-era answers come as a one-message SSE stream, as the SDK's handler sends them.
 
 import { createMcpHandler, type AuthInfo, type McpHttpHandler, type McpServer } from "@modelcontextprotocol/server";
 
