@@ -1,9 +1,12 @@
 // `metrigate <command>`: finds the command by its words, parses options, prints one-line errors.
 
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { isMetrigateError } from "../shared/errors.ts";
 import { COMMANDS, type CommandEntry } from "./commands/index.ts";
 import { UsageError, type CommandContext } from "./command.ts";
+
+const { version: VERSION } = createRequire(import.meta.url)("../package.json") as { version: string };
 
 async function help(): Promise<string> {
   const commands = await Promise.all(COMMANDS.map((c) => c.load()));
@@ -20,8 +23,17 @@ function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | 
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+  if (argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     console.log(await help());
+    return 0;
+  }
+  // No command at all is a usage mistake: the list goes to standard error, with a non-zero exit.
+  if (argv.length === 0) {
+    console.error(await help());
+    return 2;
+  }
+  if (argv[0] === "--version" || argv[0] === "-v" || argv[0] === "version") {
+    console.log(VERSION);
     return 0;
   }
   const found = findCommand(argv);
@@ -63,7 +75,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (e instanceof UsageError) return fail(`${e.message}`, 2);
     if (isMetrigateError(e)) return fail(e.message, 1);
     const err = e as { code?: string; message?: string };
-    if (err.code?.startsWith("ERR_PARSE_ARGS")) return fail(`${err.message} Usage: metrigate ${command.usage}`, 2);
+    if (err.code?.startsWith("ERR_PARSE_ARGS")) return fail(`${parseArgsSentence(err.code, err.message ?? "")} Usage: metrigate ${command.usage}`, 2);
+    const system = systemErrorSentence(e);
+    if (system) return fail(system, 1);
     return fail(`unexpected error: ${err.message ?? String(e)}`, 1);
   }
+}
+
+/** Node's option-parsing messages, which run over several lines and quote oddly, as one sentence. */
+function parseArgsSentence(code: string, message: string): string {
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) return `unknown option '${unknown[1]}'.`;
+  const option = /Option '(-[^' ]+)[^']*' argument (missing|is ambiguous)/.exec(message);
+  if (option?.[2] === "missing") return `option ${option[1]} needs a value.`;
+  if (option) return `option ${option[1]} needs a value; for one that starts with a dash write ${option[1]}=<value>.`;
+  return message.replace(/\s*\n\s*/g, " ").trim().replace(/([^.])$/, "$1.");
+}
+
+/** What the operating system refused (a port in use, a file it may not read), in one line naming it. */
+function systemErrorSentence(error: unknown): string | undefined {
+  const { code, syscall, address, port, hostname, path } = error as { code?: string; syscall?: string; address?: string; port?: number; hostname?: string; path?: string };
+  if (code === "EADDRINUSE") return `${address ?? "the address"}:${port ?? ""} is already in use by another program; choose another port (--port or PORT).`;
+  if (code === "EADDRNOTAVAIL" || (code === "ENOTFOUND" && syscall === "getaddrinfo")) return `cannot listen on ${hostname ?? address ?? "that host"}: not an address of this machine (--host or HOST).`;
+  if ((code === "ENOENT" || code === "EACCES" || code === "EPERM" || code === "EISDIR") && path) {
+    const why = { ENOENT: "no such file", EACCES: "permission denied", EPERM: "not permitted", EISDIR: "is a directory" }[code];
+    return `cannot ${syscall ?? "use"} ${path}: ${why}.`;
+  }
+  return undefined;
 }

@@ -86,6 +86,9 @@ export const tokenCreate: Command = {
       const workspace = requireString(ctx.values, "workspace");
       const issued = await accounts.issueServiceToken(workspace, requireString(ctx.values, "service-account"));
       ctx.print(issued.token, { workspace, token: issued.token, jti: issued.jti, expires_at: issued.expiresAt.toISOString() });
+      // The token alone goes to standard output (TOKEN=$(metrigate token create …) keeps working); what
+      // revoking it takes goes beside it, on standard error.
+      if (!ctx.json) console.error(`Token id ${issued.jti}, valid until ${issued.expiresAt.toISOString()}; revoke it with: metrigate token revoke ${issued.jti}`);
       return 0;
     }),
 };

@@ -4,7 +4,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance, DuckDBMaterializ
 import { createRequire } from "node:module";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { MetrigateError } from "../errors.ts";
+import { InvalidInput, MetrigateError } from "../errors.ts";
 import { convertedValue, fileReaderSql, headerOfLine, KEY_SAMPLE_LINES, plainPlan, readerSql, type KeySampling } from "./import-plan.ts";
 import { firstLine } from "./file-head.ts";
 import { gzipIntact } from "./gzip-intact.ts";
@@ -255,8 +255,12 @@ export class DuckDbStore implements Store {
       // The database, its WAL and the Parquet files DuckDB writes hold raw data: owner-only, like the
       // secret. The mask covers every file this process creates; files of older versions are tightened.
       process.umask(0o077);
-      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
+      try {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        for (const file of [path, `${path}.wal`]) if (existsSync(file)) chmodSync(file, 0o600);
+      } catch (e) {
+        throw new InvalidInput(`METRIGATE_DB: cannot use ${path}: ${(e as Error).message}.`);
+      }
     }
     let instance: DuckDBInstance;
     try {
@@ -269,6 +273,8 @@ export class DuckDbStore implements Store {
       instance = await duckdb.DuckDBInstance.create(path, { perfect_ht_threshold: "20", write_buffer_row_group_count: "1", ...limit });
     } catch (e) {
       if (/lock/i.test(String((e as Error).message))) throw new DatabaseLocked(path);
+      // A path DuckDB cannot open (a folder, no permission): the setting to fix, in one line.
+      if (/^IO Error/.test(String((e as Error).message))) throw new InvalidInput(`METRIGATE_DB: cannot open ${path}: ${String((e as Error).message).split("\n")[0]}`);
       throw e;
     }
     const store = new DuckDbStore(instance, await instance.connect());

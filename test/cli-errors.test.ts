@@ -1,0 +1,70 @@
+// The command line's own mistakes and the system's refusals, each as one line naming what to change.
+
+import { execFile } from "node:child_process";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, expect, test } from "vitest";
+
+const run = promisify(execFile);
+let dir: string;
+
+async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env: { ...process.env, METRIGATE_DB: join(dir, "m.duckdb"), ...env }, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "metrigate-cli-errors-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("--version prints the package's version; no command at all is a usage error with the list on standard error", { timeout: 60_000 }, async () => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  expect(await cli({}, "--version")).toMatchObject({ code: 0, stdout: `${version}\n` });
+  const bare = await cli({});
+  expect(bare.code).toBe(2);
+  expect(bare.stdout).toBe("");
+  expect(bare.stderr).toMatch(/^Usage: metrigate <command>/);
+});
+
+test("option mistakes are one sentence each, with the command's usage", { timeout: 60_000 }, async () => {
+  const usage = "Usage: metrigate workspace create <id> [--plan starter|growth|enterprise] [--name NAME]";
+  expect((await cli({}, "workspace", "create", "x", "--bogus")).stderr).toBe(`metrigate: unknown option '--bogus'. ${usage}\n`);
+  expect((await cli({}, "workspace", "create", "x", "--plan")).stderr).toBe(`metrigate: option --plan needs a value. ${usage}\n`);
+  const dashed = await cli({}, "seed", "--scale", "-5", "--json");
+  expect(dashed.code).toBe(2);
+  expect(JSON.parse(dashed.stdout)).toEqual({
+    error: "option --scale needs a value; for one that starts with a dash write --scale=<value>. Usage: metrigate seed [--workspace demo] [--scale N]",
+  });
+});
+
+test("a database path that is a folder, and a port already in use, name the setting to change", { timeout: 60_000 }, async () => {
+  expect((await cli({ METRIGATE_DB: dir }, "workspace", "create", "x")).stderr).toMatch(new RegExp(`^metrigate: METRIGATE_DB: cannot open ${dir}: IO Error: .*\\n$`));
+  const taken: Server = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const serve = await cli({}, "serve", "--port", String(port));
+    expect(serve.code).toBe(1);
+    expect(serve.stderr.trim().split("\n").at(-1)).toBe(`metrigate: 127.0.0.1:${port} is already in use by another program; choose another port (--port or PORT).`);
+  } finally {
+    taken.close();
+  }
+});
+
+test("token create prints the token alone on standard output and, beside it, the id that revoking takes", { timeout: 60_000 }, async () => {
+  expect((await cli({}, "workspace", "create", "acme")).code).toBe(0);
+  const made = await cli({}, "token", "create", "--workspace", "acme", "--service-account", "assistant");
+  expect(made.stdout).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+\n$/);
+  const jti = /^Token id ([0-9a-f-]{36}), valid until .*; revoke it with: metrigate token revoke \1\n$/.exec(made.stderr)?.[1];
+  expect(jti).toBeDefined();
+  expect((await cli({}, "token", "revoke", jti ?? "")).stdout).toBe(`Revoked token ${jti}.\n`);
+});
