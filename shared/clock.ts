@@ -1,5 +1,7 @@
 // The clock every computation reads: pinned by METRIGATE_NOW for tests and reproducible reports, else real time.
 
+import { InvalidInput } from "./errors.ts";
+
 export interface Clock {
   now(): Date;
 }
@@ -15,9 +17,12 @@ export function fixedClock(at: Date | string): Clock {
 /** METRIGATE_NOW when set (an ISO-8601 instant), else the system clock. */
 export function clockFromEnv(value: string | undefined): Clock {
   if (!value) return systemClock;
-  const instant = new Date(value);
+  // A date and a time with Z or an offset: `new Date` alone would also take "1" (2001) or "March 18, 2026".
+  const instant = ISO_INSTANT.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
   if (Number.isNaN(instant.getTime())) {
-    throw new Error(`METRIGATE_NOW must be an ISO-8601 instant, got "${value}"`);
+    throw new InvalidInput(`METRIGATE_NOW must be an ISO-8601 instant such as 2026-03-18T15:30:00Z (got "${value}").`);
   }
   return fixedClock(instant);
 }
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;

@@ -68,3 +68,11 @@ test("token create prints the token alone on standard output and, beside it, the
   expect(jti).toBeDefined();
   expect((await cli({}, "token", "revoke", jti ?? "")).stdout).toBe(`Revoked token ${jti}.\n`);
 });
+
+test("METRIGATE_NOW must be an ISO-8601 instant: a bare number or a date in words is refused by name", { timeout: 60_000 }, async () => {
+  for (const value of ["1", "March 18, 2026", "2026-03-18"]) {
+    const pinned = await cli({ METRIGATE_NOW: value }, "alerts", "evaluate", "--workspace", "acme");
+    expect(pinned.stderr, value).toBe(`metrigate: METRIGATE_NOW must be an ISO-8601 instant such as 2026-03-18T15:30:00Z (got "${value}").\n`);
+  }
+  expect((await cli({ METRIGATE_NOW: "2026-03-18T15:30:00+05:30" }, "alerts", "evaluate", "--workspace", "acme")).code).toBe(0);
+});
