@@ -322,3 +322,21 @@ describe("--every", () => {
     expect(stdout.split("\n").filter((l) => l === "Stats!A1 ← Today: 1 rows").length).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("an API over its rate limit", () => {
+  let tight: TestServer;
+  beforeAll(async () => {
+    tight = await startTestServer({ now: NOW, limitPolicies: { api_key: { name: "key", quota: 1, windowMs: 3000 } } });
+  });
+  afterAll(() => tight.close());
+
+  test("is waited for (Retry-After), and the wait is said on standard error instead of a silent hang", { timeout: 30_000 }, async () => {
+    const key = (await tight.workspace("acme")).apiKey;
+    google.addSpreadsheet("sheet-429", ["Stats", "Breakdown"]);
+    const config = writeConfig("tight.json", { url: tight.url, reports: REPORTS });
+    expect(await main(["sheets", "sync", "--spreadsheet", "sheet-429", "--config", config], env({ METRIGATE_API_KEY: key }))).toBe(0);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/^metrigate: (Today|Countries): the API's rate limit is used up; waiting [1-4] s for the next window\.$/);
+    expect(out).toEqual(["Stats!A1 ← Today: 1 rows\nBreakdown!B3 ← Countries: 0 rows"]);
+  });
+});

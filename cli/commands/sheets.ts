@@ -10,6 +10,7 @@ import { importPKCS8, SignJWT } from "jose";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { hasRemoteUrl } from "../../shared/client/connections.ts";
 import { RemoteConnections } from "../../shared/client/remote-connections.ts";
+import type { CallOptions } from "../../shared/client/remote.ts";
 import { InvalidInput } from "../../shared/errors.ts";
 import { connectionSettingsOf, LOG_HEADER, LOG_SHEET, parseReportsConfig, quoteSheet, reportBlock, resolveReport, type Report } from "../../shared/sheets/reports.ts";
 import { toSheetTable, type SheetTable } from "../../shared/sheets/table.ts";
@@ -94,10 +95,12 @@ export interface SyncOptions {
   spreadsheetId: string;
   reports: readonly Report[];
   /** Reads one report's data from its API's server (the paced remote clients). */
-  source: { call(endpoint: AnyEndpoint, params: Record<string, unknown>): Promise<unknown> };
+  source: { call(endpoint: AnyEndpoint, params: Record<string, unknown>, options?: CallOptions): Promise<unknown> };
   key: ServiceAccountKey;
   /** Sheets API root, for emulators and tests (default Google's). */
   sheetsRootUrl?: string;
+  /** Told once per report whose API call waits for its rate-limit window (seconds left). */
+  onWaiting?(report: string, secondsLeft: number): void;
 }
 
 export interface SyncResult {
@@ -144,7 +147,12 @@ export class SheetSync {
 
   private async table(report: Report): Promise<SheetTable> {
     const resolved = resolveReport(report);
-    const body = await this.options.source.call(resolved.endpoint, resolved.params);
+    let told = false;
+    const onWaiting = (secondsLeft: number) => {
+      if (!told) this.options.onWaiting?.(report.name, secondsLeft);
+      told = true;
+    };
+    const body = await this.options.source.call(resolved.endpoint, resolved.params, { onWaiting });
     return toSheetTable(resolved.endpoint.name, body, resolved.section);
   }
 
@@ -272,7 +280,10 @@ export const sheetsSync: Command = {
     }
     const key = loadServiceAccountKey(stringOption(ctx.values.key), ctx.env);
     const source = RemoteConnections.fromSettings(settings, { cacheTtlSeconds: 0 });
-    const sync = new SheetSync({ spreadsheetId, reports: config.reports, source, key, sheetsRootUrl: ctx.env.METRIGATE_SHEETS_API_URL });
+    // Over its rate limit, an API is waited for (Retry-After), never given up on: say so rather than hang silently.
+    const onWaiting = (report: string, secondsLeft: number) =>
+      console.error(`metrigate: ${report}: the API's rate limit is used up; waiting ${Math.ceil(secondsLeft)} s for the next window.`);
+    const sync = new SheetSync({ spreadsheetId, reports: config.reports, source, key, sheetsRootUrl: ctx.env.METRIGATE_SHEETS_API_URL, onWaiting });
     // Repeating syncs stop cleanly on Ctrl-C or SIGTERM, after the pass in progress.
     const stop = new AbortController();
     const onSignal = () => stop.abort();
