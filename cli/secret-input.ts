@@ -38,9 +38,13 @@ async function firstLineOfStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0];
 }
 
-/** Says on stderr why a secret on the command line is a bad idea, and what to use instead. */
-export function warnSecretFlag(flag: string, envName: string): void {
-  process.stderr.write(`metrigate: warning: --${flag} is visible to other users (ps) and kept in shell history; prefer ${envName} or standard input.\n`);
+/**
+ * Says on stderr why a secret on the command line is a bad idea, and what to use instead: the variable,
+ * and standard input only where the command reads the secret from it.
+ */
+export function warnSecretFlag(flag: string, envName: string, readsStdin = false): void {
+  const instead = readsStdin ? `${envName} or standard input` : envName;
+  process.stderr.write(`metrigate: warning: --${flag} is visible to other users (ps) and kept in shell history; prefer ${instead}.\n`);
 }
 
 /**
@@ -50,7 +54,7 @@ export function warnSecretFlag(flag: string, envName: string): void {
 export async function readSecret(ctx: CommandContext, flag: string, envName: string): Promise<string> {
   const given = ctx.values[flag];
   if (typeof given === "string" && given !== "") {
-    warnSecretFlag(flag, envName);
+    warnSecretFlag(flag, envName, true);
     return given;
   }
   const fromEnv = ctx.env[envName];
