@@ -80,8 +80,14 @@ export function applyPage(body: Record<string, unknown>, page: PageRequest): { b
 
 /** The call that fetches the page starting at `offset` of the list at `path`, as a tool name and JSON arguments. */
 function nextCall(endpoint: AnyEndpoint, args: Record<string, unknown>, path: string, offset: number): string {
-  return `${endpoint.name} ${JSON.stringify({ ...args, [PAGE_LIST]: path, [PAGE_OFFSET]: offset })}`;
+  const paging = { [PAGE_LIST]: path, [PAGE_OFFSET]: offset };
+  const whole = `${endpoint.name} ${JSON.stringify({ ...args, ...paging })}`;
+  // Arguments too long to repeat (thousands of filter values) would eat the room the note is kept within.
+  return whole.length <= MAX_CALL_CHARS ? whole : `${endpoint.name} with the same arguments plus ${JSON.stringify(paging)}`;
 }
+
+/** About a hundred tokens: two such calls fit the room kept for the note. */
+const MAX_CALL_CHARS = 500;
 
 /** One sentence per list that the answer does not show whole, each naming the call for the rest. */
 export function pageNote(endpoint: AnyEndpoint, args: Record<string, unknown>, cuts: readonly ListCut[], page: PageRequest | undefined): string {

@@ -102,6 +102,16 @@ describe("every list reachable by paging", () => {
     expect(new Set(names).size).toBe(3000);
   });
 
+  test("arguments too long to repeat (3,000 offers named) are not copied into the note, which stays short", async () => {
+    const offer = Array.from({ length: 3000 }, (_, i) => `offer-${String(i).padStart(4, "0")}`).join(",");
+    const result = await callTool(client, "taprain_stats", { range: "today", offer });
+    expect(result.isError ?? false).toBe(false);
+    expect(tokensOf(result)).toBeLessThanOrEqual(DEFAULT_RESULT_TOKENS);
+    const note = textOf(result).split("\n")[0];
+    expect(note.length).toBeLessThan(1500);
+    expect(note).toContain('taprain_stats with the same arguments plus {"page_list":"data.by_offer","page_offset":');
+  });
+
   test("cdp_segments with 400 segments: all of them, page by page", async () => {
     const segments = await collect("cdp_segments", {}, "result", (b) => (b as { result: unknown[] }).result);
     expect(segments.map((s) => (s as { id: number }).id).sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
