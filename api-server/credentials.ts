@@ -51,3 +51,17 @@ export async function authenticate(accounts: Accounts, request: FastifyRequest, 
   if (principal.workspace.suspended) throw new Forbidden(`Workspace "${principal.workspace.id}" is suspended.`);
   return principal;
 }
+
+/**
+ * The email and password of a sign-in as given: a field of the wrong type is a 400 naming it (not counted
+ * by the sign-in brake); a missing one stays a missing credential, the 401 of a wrong password.
+ */
+export function signInFields(body: { email?: unknown; password?: unknown }): { email: unknown; password: unknown } {
+  for (const name of ["email", "password"] as const) {
+    const value = body[name];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      throw new BadParameter(name, `The ${name} must be a string (got ${Array.isArray(value) ? "a list" : `a ${typeof value}`}).`);
+    }
+  }
+  return { email: body.email, password: body.password };
+}

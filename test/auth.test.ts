@@ -56,9 +56,13 @@ describe("POST /v1/auth/login", () => {
     expect(unknown.body).toEqual(wrong.body);
   });
 
-  test("a body without fields is a 401, not a crash", async () => {
+  test("a body without fields is a 401, not a crash; a field of the wrong type is a 400 naming it", async () => {
     const res = await post("/v1/auth/login", {});
     expect(res.status).toBe(401);
+    const typed = await post("/v1/auth/login", { email: 1, password: "correct horse battery" });
+    expect(typed).toMatchObject({ status: 400, body: { error: "invalid_parameter", message: "The email must be a string (got a number)." } });
+    const session = await post("/api/v1/session", { email: "ana@acme.test", password: ["x"] });
+    expect(session).toMatchObject({ status: 400, body: { success: false, error: "The password must be a string (got a list)." } });
   });
 });
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { SESSION_SECONDS } from "../../shared/auth/accounts.ts";
 import { Forbidden, Unauthorized } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
-import { header } from "../credentials.ts";
+import { header, signInFields } from "../credentials.ts";
 import type { RouteTable } from "../route-table.ts";
 
 export const SESSION_COOKIE = "mg_session";
@@ -52,7 +52,8 @@ export async function signIn(
   reply: FastifyReply,
   credentials: { email?: unknown; password?: unknown },
 ): Promise<Session & { expiresAt: Date }> {
-  const user = await runtime.loginThrottle.attempt(credentials.email, request.ip, () => runtime.accounts.authenticateUser(credentials.email, credentials.password));
+  const { email, password } = signInFields(credentials);
+  const user = await runtime.loginThrottle.attempt(email, request.ip, () => runtime.accounts.authenticateUser(email, password));
   if (user.workspace.suspended) throw new Forbidden(`Workspace "${user.workspace.id}" is suspended.`);
   const session = await runtime.accounts.startSession(user.workspace.id, user.email);
   setSessionCookie(reply, request, session.value, SESSION_SECONDS);
