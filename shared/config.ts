@@ -35,6 +35,14 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return n;
 }
 
+/** A switch: 1/true/yes turns it on, 0/false/no or nothing leaves it off; anything else is a clear error. */
+function onOff(name: string, value: string | undefined): boolean {
+  const word = (value ?? "").trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(word)) return true;
+  if (["", "0", "false", "no", "off"].includes(word)) return false;
+  throw new InvalidInput(`${name} must be 1 (on) or 0 (off), got "${value}".`);
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
   const storeKind = env.METRIGATE_STORE || "duckdb";
   if (storeKind !== "duckdb" && storeKind !== "clickhouse") {
@@ -60,7 +68,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
       .filter((name) => name !== ""),
     ingestMaxBytes: integer("METRIGATE_INGEST_MAX_BYTES", env.METRIGATE_INGEST_MAX_BYTES, 4 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     clientDocuments: {
-      allowLoopback: env.METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK === "1",
+      allowLoopback: onOff("METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK", env.METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK),
       caFile: env.METRIGATE_OAUTH_CIMD_CA_FILE || undefined,
     },
   };

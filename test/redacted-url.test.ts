@@ -1,6 +1,9 @@
-// Service URLs in messages: a password in CLICKHOUSE_URL or REDIS_URL never reaches the terminal or a log.
+// Service URLs in messages and settings: a password in CLICKHOUSE_URL or REDIS_URL never reaches the
+// terminal or a log, and one in METRIGATE_PUBLIC_URL is refused before it could be published.
 
 import { expect, test } from "vitest";
+import { configFromEnv } from "../shared/config.ts";
+import { publicOrigin } from "../shared/export/parquet-exports.ts";
 import { redactedUrl } from "../shared/redacted-url.ts";
 import { startupError } from "../shared/store/clickhouse.ts";
 
@@ -16,4 +19,14 @@ test("ClickHouse start-up errors name CLICKHOUSE_URL without its password", () =
   const message = startupError(unreachable, options).message;
   expect(message).toBe("CLICKHOUSE_URL: cannot reach ClickHouse at http://u:***@127.0.0.1:1/ (connect ECONNREFUSED 127.0.0.1:1).");
   expect(startupError(new Error("boom"), options).message).not.toContain("hunter2pw");
+});
+
+test("settings that would publish a password, or a switch given an unknown word, are refused by name", () => {
+  expect(() => publicOrigin("https://user:pw@metrics.example.com")).toThrow(
+    "METRIGATE_PUBLIC_URL must not carry a user name or password; give the address only, such as https://metrics.example.com.",
+  );
+  expect(publicOrigin("https://metrics.example.com/")).toBe("https://metrics.example.com");
+  expect(configFromEnv({ METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK: "true" }).clientDocuments.allowLoopback).toBe(true);
+  expect(configFromEnv({}).clientDocuments.allowLoopback).toBe(false);
+  expect(() => configFromEnv({ METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK: "maybe" })).toThrow('METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK must be 1 (on) or 0 (off), got "maybe".');
 });

@@ -34,6 +34,8 @@ export function publicOrigin(value: string | undefined): string | undefined {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidInput(`METRIGATE_PUBLIC_URL must be an http(s) URL such as https://metrics.example.com, got "${value}".`);
   }
+  // It is written into every export link and the OAuth metadata: a password in it would be published.
+  if (url.username || url.password) throw new InvalidInput("METRIGATE_PUBLIC_URL must not carry a user name or password; give the address only, such as https://metrics.example.com.");
   return value.replace(/\/+$/, "");
 }
 
