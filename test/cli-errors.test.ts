@@ -76,3 +76,10 @@ test("METRIGATE_NOW must be an ISO-8601 instant: a bare number or a date in word
   }
   expect((await cli({ METRIGATE_NOW: "2026-03-18T15:30:00+05:30" }, "alerts", "evaluate", "--workspace", "acme")).code).toBe(0);
 });
+
+test("seed makes only the demo workspace by itself: a mistyped name is refused, not made a new tenant", { timeout: 60_000 }, async () => {
+  const typo = await cli({}, "seed", "--workspace", "acmetypo", "--scale", "10");
+  expect(typo.code).toBe(1);
+  expect(typo.stderr).toBe('metrigate: Workspace "acmetypo" does not exist; create it first with `metrigate workspace create acmetypo` (seed makes only "demo" by itself).\n');
+  expect((await cli({}, "workspace", "suspend", "acmetypo")).stderr).toContain('Workspace "acmetypo" does not exist');
+});

@@ -3,6 +3,7 @@
 import { requireString, UsageError, type Command } from "../command.ts";
 import { withImporter, withRuntime } from "../open.ts";
 import { progressBar } from "../progress.ts";
+import { NotFound } from "../../shared/errors.ts";
 
 export const seed: Command = {
   words: ["seed"],
@@ -16,6 +17,10 @@ export const seed: Command = {
       const workspaceId = typeof ctx.values.workspace === "string" ? ctx.values.workspace : DEMO_WORKSPACE;
       const scale = ctx.values.scale === undefined ? DEFAULT_SCALE : Number(ctx.values.scale);
       if (!Number.isInteger(scale) || scale < 1 || scale > 100_000_000) throw new UsageError("--scale must be a whole number from 1 to 100000000.");
+      // Only the demo workspace is made on the way: a mistyped name must not become a new tenant.
+      if (workspaceId !== DEMO_WORKSPACE && !(await runtime.accounts.findWorkspace(workspaceId))) {
+        throw new NotFound(`Workspace "${workspaceId}" does not exist; create it first with \`metrigate workspace create ${workspaceId}\` (seed makes only "${DEMO_WORKSPACE}" by itself).`);
+      }
       const started = Date.now();
       const bar = progressBar(ctx);
       try {
