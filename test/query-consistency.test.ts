@@ -86,3 +86,18 @@ test("CDP events of the last 30 days as the overview counts them", async () => {
   expect(overview.body.events_30d).toBeGreaterThan(0);
   expect(await query("cdp", { metrics: ["events"], range: "30d" })).toEqual([{ dimensions: [], metrics: [overview.body.events_30d] }]);
 });
+
+test("Lord Howe's half-hour clock change: both APIs put each click in the local hour it was made in", async () => {
+  // 15:15Z is 01:45 (+10:30); at 15:30Z the clock jumps from 02:00 to 02:30 (+11:00): 15:45Z is 02:45, 16:15Z is 03:15.
+  await server.insert("demo", "tr_clicks", ["15:15", "15:45", "16:15"].map((hm, i) => ({ click_id: `lh${i}`, ts: `2026-10-03T${hm}:00Z`, country: "AU", offer: "Howe" })));
+  const day = { range: "custom", start: "2026-10-04", end: "2026-10-04", timezone: "Australia/Lord_Howe" };
+  const stats = await server.get(`/api/v1/stats?${new URLSearchParams({ ...day, offer: "Howe" })}`, { "X-Api-Key": apiKey });
+  const series = (stats.body.data as { time_series: { period: string; clicks: number }[] }).time_series.filter((r) => r.clicks > 0);
+  expect(series.map((r) => [r.period, r.clicks])).toEqual([
+    ["2026-10-04 01:00", 1],
+    ["2026-10-04 02:00", 1],
+    ["2026-10-04 03:00", 1],
+  ]);
+  const rows = await query("taprain", { metrics: ["clicks"], dimensions: ["time:hour"], filters: [["offer", "is", ["Howe"]]], ...day });
+  expect(rows.filter((r) => r.metrics[0] > 0)).toEqual(series.map((r) => ({ dimensions: [r.period], metrics: [r.clicks] })));
+});

@@ -105,3 +105,18 @@ describe("canonicalTimeZone", () => {
     expect(canonicalTimeZone("Mars/Olympus_Mons")).toBeUndefined();
   });
 });
+
+describe("half-hour daylight saving (Australia/Lord_Howe)", () => {
+  const zone = "Australia/Lord_Howe";
+  test("spring: 01:59 is followed by 02:30, which starts a half hour labelled 02:00", () => {
+    // 2026-10-04: +10:30 until 02:00 local (15:30Z), then +11:00.
+    const starts = localHourStarts(at("2026-10-03T14:30:00Z"), at("2026-10-03T17:00:00Z"), zone).map(iso);
+    expect(starts).toEqual(["2026-10-03T14:30:00.000Z", "2026-10-03T15:30:00.000Z", "2026-10-03T16:00:00.000Z"]);
+    expect(iso(startOfLocalHour(at("2026-10-03T15:45:00Z"), zone))).toBe("2026-10-03T15:30:00.000Z");
+  });
+  test("autumn: 01:59 is followed by 01:30 again, a second 01:00 hour of half an hour", () => {
+    // 2026-04-05: +11:00 until 02:00 local (15:00Z), then +10:30.
+    const starts = localHourStarts(at("2026-04-04T14:00:00Z"), at("2026-04-04T16:30:00Z"), zone).map(iso);
+    expect(starts).toEqual(["2026-04-04T14:00:00.000Z", "2026-04-04T15:00:00.000Z", "2026-04-04T15:30:00.000Z"]);
+  });
+});

@@ -107,6 +107,19 @@ function localMsSql(time: string, zone: string, window: Span, binder: Binder): s
 }
 
 /**
+ * An hour's key never earlier than the offset change the row follows: where a zone moves its clock by half
+ * an hour (Lord Howe Island), the hour after the change starts at the change (02:30, or the second 01:30),
+ * as `localHourStarts` has it, not at a 02:00 or 01:00 that the new offset would put before it.
+ */
+function notBeforeOffsetChange(key: string, epoch: string, zone: string, window: Span, binder: Binder): string {
+  const changes = offsetSegments(window.start, window.end, zone).slice(1);
+  if (changes.length === 0) return key;
+  const at = changes.map((change) => binder.bind("tz", change.from, "integer"));
+  const latest = at.map((from) => `WHEN ${epoch} >= ${from} THEN ${from}`).reverse();
+  return `greatest(${key}, CASE ${latest.join(" ")} ELSE ${key} END)`;
+}
+
+/**
  * The bucket key of a row: the instant (epoch ms) its local clock hour began, or the first local day of
  * its day, ISO week or month as local epoch ms (what `calendarKey` computes). DuckDB works from the
  * offsets in force; ClickHouse uses its own zone functions, which give the same keys (DST, half-hour zones).
@@ -117,7 +130,7 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
     const dayMs = (date: string) => `toInt64(toRelativeDayNum(${date})) * ${DAY_MS}`;
     switch (grain) {
       case "hour":
-        return `toInt64(toUnixTimestamp(toStartOfHour(${time}, ${tz}))) * 1000`;
+        return notBeforeOffsetChange(`toInt64(toUnixTimestamp(toStartOfHour(${time}, ${tz}))) * 1000`, `toUnixTimestamp64Milli(${time})`, zone, window, binder);
       case "day":
         return dayMs(`toDate(${time}, ${tz})`);
       case "week":
@@ -129,7 +142,7 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
   const local = localMsSql(time, zone, window, binder);
   switch (grain) {
     case "hour":
-      return `(epoch_ms(${time}) - ${local} % ${HOUR_MS})`;
+      return notBeforeOffsetChange(`(epoch_ms(${time}) - ${local} % ${HOUR_MS})`, `epoch_ms(${time})`, zone, window, binder);
     case "day":
       return `(${local} // ${DAY_MS} * ${DAY_MS})`;
     case "week":

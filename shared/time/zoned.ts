@@ -126,11 +126,25 @@ export function startOfLocalDay(date: string, zone: string): number {
   throw new Error(`No start of day found for ${date} in ${zone}`);
 }
 
+/**
+ * Whether a local clock hour starts at `t` (on the quarter-hour grid): the clock shows a whole hour, or it
+ * has just jumped into another hour or back in time. Lord Howe Island moves its clocks by half an hour:
+ * 01:59 is followed by 02:30, which starts the (half) hour 02:00; in autumn 01:59 is followed by 01:30,
+ * which starts 01:00's second occurrence.
+ */
+function startsLocalHour(t: number, zone: string): boolean {
+  const here = localTime(t, zone);
+  if (here.minute === 0) return true;
+  const before = localTime(t - QUARTER_MS, zone);
+  const wall = (l: LocalTime) => Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute);
+  return before.hour !== here.hour || wall(before) >= wall(here);
+}
+
 /** Starts of the real local clock hours in [from, to): a repeated fall-back hour appears twice. */
 export function localHourStarts(fromMs: number, toMs: number, zone: string): number[] {
   const starts: number[] = [];
   for (let t = fromMs; t < toMs; t += QUARTER_MS) {
-    if (t === fromMs || localTime(t, zone).minute === 0) starts.push(t);
+    if (t === fromMs || startsLocalHour(t, zone)) starts.push(t);
   }
   return starts;
 }
@@ -138,7 +152,7 @@ export function localHourStarts(fromMs: number, toMs: number, zone: string): num
 /** Start of the local clock hour containing an instant. */
 export function startOfLocalHour(instantMs: number, zone: string): number {
   let t = Math.floor(instantMs / QUARTER_MS) * QUARTER_MS;
-  while (localTime(t, zone).minute !== 0) t -= QUARTER_MS;
+  while (!startsLocalHour(t, zone)) t -= QUARTER_MS;
   return t;
 }
 
