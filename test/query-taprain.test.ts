@@ -3,6 +3,7 @@
 // The clicks (c1…) and conversions (v1…) the comments name are in support/query-fixtures.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { csvOf, type TableCell } from "../shared/query/answer.ts";
 import { postQuery } from "./support/query.ts";
 import { QUERY_NOW as NOW, TAPRAIN_CLICKS as CLICKS, TAPRAIN_CONVERSIONS as CONVERSIONS } from "./support/query-fixtures.ts";
 import { startTestServer, type Credentials, type TestServer } from "./support/server.ts";
@@ -254,6 +255,11 @@ test("CSV with Accept: text/csv or format csv: the same rows with a header", asy
   expect(byFormat.text).toBe(expected);
   const quoted = await query({ metrics: ["clicks"], dimensions: ["offer"], ...MARCH_7_TO_9, filters: [["offer", "contains", ["cash"]]], format: "csv" });
   expect(quoted.text).toBe("offer,clicks\r\nFreecash CPI,3\r\n");
+});
+
+test("CSV never hands a spreadsheet a formula: text starting with = + - @ gets a leading apostrophe", () => {
+  const table = { header: ["source", "clicks"], rows: [["=HYPERLINK(\"http://x\")", 1], ["@SUM(A1)", -2], ["-cmd", 3], ["Direct", 4]] as TableCell[][] };
+  expect(csvOf(table)).toBe('source,clicks\r\n"\'=HYPERLINK(""http://x"")",1\r\n\'@SUM(A1),-2\r\n\'-cmd,3\r\nDirect,4\r\n');
 });
 
 test("dimension values: offers with their clicks, most first", async () => {

@@ -146,7 +146,9 @@ export function answerTable(answer: QueryAnswer): FlatTable {
 
 function csvCell(cell: TableCell): string {
   if (cell === null) return "";
-  const text = String(cell);
+  // Text a spreadsheet would run as a formula (=, +, -, @, tab or CR first) gets a leading apostrophe:
+  // values such as a traffic source come from outside (OWASP's CSV-injection advice). Numbers stay numbers.
+  const text = typeof cell === "string" && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : String(cell);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
