@@ -17,7 +17,7 @@ test("ClickHouse start-up errors name CLICKHOUSE_URL without its password", () =
   const options = { url: "http://u:hunter2pw@127.0.0.1:1", user: "u", password: "p", database: "d" };
   const unreachable = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
   const message = startupError(unreachable, options).message;
-  expect(message).toBe("CLICKHOUSE_URL: cannot reach ClickHouse at http://u:***@127.0.0.1:1/ (connect ECONNREFUSED 127.0.0.1:1).");
+  expect(message).toBe("CLICKHOUSE_URL: cannot reach ClickHouse at http://u:***@127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1).");
   expect(startupError(new Error("boom"), options).message).not.toContain("hunter2pw");
 });
 
