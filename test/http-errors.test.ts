@@ -113,3 +113,9 @@ test("a missing required parameter is named as required", async () => {
   expect(values.status).toBe(400);
   expect((values.body as { error: string }).error).toMatch(/^Parameter 'dimension' is required\. Allowed values: /);
 });
+
+test("a query value in none of the forms its parameter takes says which forms it takes", async () => {
+  const res = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "application/json" }, body: JSON.stringify({ metrics: [["clicks"]] }) });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: string }).error).toBe(`Parameter 'metrics' is not in a form it takes (got [["clicks"]]). Metrics to compute: a list, or names separated by commas.`);
+});

@@ -153,6 +153,13 @@ export function parseParams<S extends z.ZodObject>(schema: S, input: Record<stri
     const allowed = Object.keys(schema.shape).join(", ");
     throw new BadParameter(issue.keys[0], `Unknown parameter '${issue.keys[0]}'. Allowed parameters: ${allowed}.`);
   }
+  // A value in none of the forms a parameter takes (a list nested once too often): say which forms, from
+  // the first sentence of its description, rather than zod's "Invalid input".
+  const described = issue.code === "invalid_union" && issue.path.length > 0 ? (schema.shape[String(issue.path[0])] as AnyZod | undefined)?.description : undefined;
+  if (described) {
+    const name = String(issue.path[0]);
+    throw new BadParameter(name, `Parameter '${name}' is not in a form it takes (got ${describeValue(input[name])}). ${described.split(/(?<=\.)\s/)[0]}`);
+  }
   const { parameter, message } = issueMessage(issue, input);
   throw new BadParameter(parameter, message);
 }
