@@ -128,7 +128,7 @@ export function toolDefinition(endpoint: AnyEndpoint): Tool {
  */
 function endpointParams(endpoint: AnyEndpoint, args: Record<string, unknown>): Record<string, unknown> {
   const present = Object.entries(args).filter(([, v]) => v !== null && v !== undefined);
-  const structured = Object.fromEntries(present.filter(([name, v]) => typeof v === "object" && name in endpoint.params.shape));
+  const structured = Object.fromEntries(present.filter(([name, v]) => typeof v === "object" && Object.hasOwn(endpoint.params.shape, name)));
   return { ...coerceQuery(endpoint.params, Object.fromEntries(present.filter(([, v]) => typeof v !== "object"))), ...structured };
 }
 

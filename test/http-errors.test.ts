@@ -119,3 +119,9 @@ test("a query value in none of the forms its parameter takes says which forms it
   expect(res.status).toBe(400);
   expect(((await res.json()) as { error: string }).error).toBe(`Parameter 'metrics' is not in a form it takes (got [["clicks"]]). Metrics to compute: a list, or names separated by commas.`);
 });
+
+test("a key named like an Object property (constructor) is an unknown parameter like any other", async () => {
+  const res = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "application/json" }, body: '{"constructor":{}}' });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: string }).error).toMatch(/^Unknown parameter 'constructor'\. Allowed parameters: metrics, /);
+});

@@ -83,7 +83,7 @@ function acceptsList(schema: AnyZod): boolean {
 export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // A strict schema (the query API's body) refuses unknown names, so they are kept for validation to name.
-  if (isStrict(schema)) for (const name of Object.keys(query)) if (!(name in schema.shape)) out[name] = query[name];
+  if (isStrict(schema)) for (const name of Object.keys(query)) if (!Object.hasOwn(schema.shape, name)) out[name] = query[name];
   for (const [name, field] of Object.entries(schema.shape)) {
     let value = query[name];
     // A repeated query-string parameter (`country=US&country=GB`, as Python's requests and axios send a
