@@ -47,7 +47,9 @@ export function pageHeaders(reply: FastifyReply, csp = CONSOLE_CSP): FastifyRepl
   return reply.headers({
     "Content-Security-Policy": csp,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    // Never sent to another origin; on this origin browsers then send a real Origin with a form post
+    // (with no-referrer Chromium sends `Origin: null`, which the consent form must refuse).
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
   });
 }

@@ -207,3 +207,42 @@ describe("the console", () => {
     expect((await api("/api/v1/api-key", { Cookie: oldCookie })).status).toBe(401);
   });
 });
+
+describe("the OAuth sign-in and consent page, as a browser posts it", () => {
+  test("Deny with the fields left empty sends access_denied back; signing in and Allow sends a code", async () => {
+    const callback = "http://127.0.0.1:9/oauth/callback";
+    const registered = (await (
+      await fetch(`${server.url}/oauth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_name: "Browser assistant", redirect_uris: [callback], token_endpoint_auth_method: "none" }),
+      })
+    ).json()) as { client_id: string };
+    const authorize = `${server.url}/oauth/authorize?${new URLSearchParams({
+      response_type: "code",
+      client_id: registered.client_id,
+      redirect_uri: callback,
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      state: "s1",
+    })}`;
+    const context = await browser.newContext();
+    const consent = await context.newPage();
+    // The assistant's own callback: the browser is sent there with the answer in the query.
+    await consent.route(`${callback}**`, (route) => route.fulfill({ status: 200, contentType: "text/plain", body: "back at the assistant" }));
+    try {
+      await consent.goto(authorize);
+      await consent.click('button[value="deny"]');
+      await consent.waitForURL(/^http:\/\/127\.0\.0\.1:9\/oauth\/callback/);
+      expect(Object.fromEntries(new URL(consent.url()).searchParams)).toMatchObject({ error: "access_denied", state: "s1" });
+      await consent.goto(authorize);
+      await consent.fill('input[name="email"]', DEMO_EMAIL);
+      await consent.fill('input[name="password"]', DEMO_PASSWORD);
+      await consent.click('button[value="allow"]');
+      await consent.waitForURL(/^http:\/\/127\.0\.0\.1:9\/oauth\/callback/);
+      expect(new URL(consent.url()).searchParams.get("code")).toMatch(/^mg_/);
+    } finally {
+      await context.close();
+    }
+  });
+});
