@@ -132,7 +132,10 @@ describe("over Streamable HTTP at /mcp", () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers["access-control-allow-origin"]).toBe(page);
     expect(preflight.headers["access-control-allow-methods"]).toContain("POST");
-    expect(preflight.headers["access-control-allow-headers"]).toContain("mcp-protocol-version");
+    // Every header the SDK's clients send, the 2026-07-28 revision's routing headers included.
+    for (const name of ["authorization", "x-api-key", "content-type", "mcp-protocol-version", "mcp-session-id", "mcp-method", "mcp-name"]) {
+      expect(preflight.headers["access-control-allow-headers"]?.split(", "), name).toContain(name);
+    }
     const list = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" });
     const answer = await post(list, { "MCP-Protocol-Version": "2025-06-18", Origin: page });
     expect(answer.status).toBe(200);
@@ -143,6 +146,8 @@ describe("over Streamable HTTP at /mcp", () => {
     expect(challenged.status).toBe(401);
     expect(challenged.headers["access-control-allow-origin"]).toBe(page);
     expect(challenged.headers["access-control-expose-headers"]).toContain("www-authenticate");
+    const asked = await post("", { Origin: page, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "mcp-param-region, mcp-wire-codec" }, "OPTIONS");
+    expect(asked.headers["access-control-allow-headers"]).toContain("mcp-param-region, mcp-wire-codec");
     const foreign = await post("", { Origin: "https://evil.example", "Access-Control-Request-Method": "POST" }, "OPTIONS");
     expect(foreign.status).toBe(403);
     expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();

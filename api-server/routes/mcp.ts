@@ -102,7 +102,8 @@ export function mcpOriginRules(config: Config): { origins: string[]; hosts: stri
  */
 const CORS_HEADERS = {
   "access-control-allow-methods": "POST, OPTIONS",
-  "access-control-allow-headers": "authorization, x-api-key, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id",
+  // Mcp-Method and Mcp-Name: the 2026-07-28 revision's routing headers, sent with every request.
+  "access-control-allow-headers": "authorization, x-api-key, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name",
   "access-control-expose-headers": "mcp-session-id, mcp-protocol-version, www-authenticate",
   "access-control-max-age": "600",
 };
@@ -163,6 +164,10 @@ export function registerMcpRoute(app: FastifyInstance, runtime: Runtime, routes:
       const refused = refusedOrigin(request);
       if (refused) return reply.send(refused);
       await allowOrigin(request, reply);
+      // The origin is allowed: so is any header its page asks for (the SDK adds Mcp-Param-* and more with
+      // new revisions), as long as the request names plain header tokens.
+      const asked = header(request, "access-control-request-headers");
+      if (asked && /^[\w!#$%&'*+.^`|~-]+(\s*,\s*[\w!#$%&'*+.^`|~-]+)*$/.test(asked)) reply.header("access-control-allow-headers", `${CORS_HEADERS["access-control-allow-headers"]}, ${asked}`);
       return reply.code(204).send();
     });
     scope.post("/mcp", { bodyLimit: AUTHENTICATED_BODY_LIMIT, onRequest }, async (request, reply) => {
