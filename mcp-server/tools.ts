@@ -152,7 +152,7 @@ const NOTE_TOKENS = 300;
 function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: unknown, maxResultTokens: number, asCsv: boolean): CallToolResult {
   const tool = toolDefinition(endpoint);
   const tabular = asCsv ? endpoint.tabular : undefined;
-  const render = tabular ? (fitted: Record<string, unknown>) => csvOf(tabular(wrapsBody(endpoint) ? fitted.result : fitted)) : renderText;
+  const render = tabular ? (fitted: Record<string, unknown>) => queryCsv(tabular, whole, fitted) : renderText;
   const lists = listPaths(tool.outputSchema);
   const callArgs = { ...args };
   const page = takePageRequest(callArgs, lists);
@@ -163,6 +163,16 @@ function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: 
   const note = pageNote(endpoint, callArgs, fitted.cuts, page);
   const text = [note, fitted.text].filter((t) => t !== "").join("\n");
   return { content: [{ type: "text", text }], structuredContent: fitted.body };
+}
+
+/**
+ * A query answer's rows as CSV: the header from the whole answer's query (paging leaves its lists out),
+ * the rows this page keeps, and first a line with the total when the query's limit left rows out.
+ */
+function queryCsv(tabular: NonNullable<AnyEndpoint["tabular"]>, whole: Record<string, unknown>, fitted: Record<string, unknown>): string {
+  const csv = csvOf(tabular({ ...fitted, query: whole.query ?? fitted.query, results: fitted.results ?? [] }));
+  const meta = whole.meta as { cut?: boolean; total_rows?: number } | undefined;
+  return meta?.cut ? `[${meta.total_rows ?? "more"} rows in all; limit and offset choose the ones below.]\n${csv}` : csv;
 }
 
 function errorResult(message: string): CallToolResult {

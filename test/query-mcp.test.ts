@@ -97,6 +97,11 @@ test('format "csv" answers the text as CSV with a header, the structured answer 
   ]);
   const http = await fetch(`${server.url}/v1/query/taprain`, { method: "POST", headers: { "X-Api-Key": acme.apiKey, "content-type": "application/json" }, body: JSON.stringify({ ...args, format: "csv" }) });
   expect(await http.text()).toBe(textOf(result));
+  // A page of the rows keeps the header; rows the query's own limit left out are counted first.
+  const paged = await callTool(client, "taprain_query", { ...args, format: "csv", page_list: "results", page_offset: 1 });
+  expect(textOf(paged).split("\n").slice(-3)).toEqual(["offer,revenue\r", "Swagbucks,207\r", ""]);
+  const limited = await callTool(client, "taprain_query", { ...args, format: "csv", limit: 1 });
+  expect(textOf(limited)).toBe("[2 rows in all; limit and offset choose the ones below.]\noffer,revenue\r\nFreecash CPI,15\r\n");
 });
 
 test("watch hours by device in Maharashtra yesterday, hour by hour", async () => {
