@@ -1,5 +1,6 @@
 // Opens the core for an operator command and always closes it, so the database lock is released.
 
+import { existsSync } from "node:fs";
 import { NO_ANNOUNCEMENTS } from "../shared/announce/announcements.ts";
 import { Accounts } from "../shared/auth/accounts.ts";
 import { checkSecretOfDatabase, deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
@@ -47,9 +48,10 @@ export async function withImporter<T>(env: NodeJS.ProcessEnv, fn: (importer: Imp
     }
   }
   checkSecretOfDatabase(config.secret, config.dbPath);
+  const databaseExisted = config.dbPath !== ":memory:" && existsSync(config.dbPath);
   const store = await DuckDbStore.open(config.dbPath, { memoryLimit: IMPORT_MEMORY_LIMIT });
   try {
-    const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath)), clock);
+    const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath, databaseExisted)), clock);
     // This process caches no answers, so an import makes none stale.
     return await fn(new Importer({ store, accounts, engine: { invalidate: async () => undefined }, scratchDir }));
   } finally {

@@ -2,7 +2,7 @@
 // announcements, and the keys from the secret — without the rest of the core, so a command that only
 // imports starts quickly.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Redis } from "ioredis";
 import { connectRedis, RedisAnnouncements } from "./announce/announcements.ts";
@@ -56,6 +56,8 @@ export interface Shared extends OpenedStore {
 export async function openShared(config: Config, options: { serving: boolean; onBackgroundError: (error: unknown) => void }): Promise<Shared> {
   const redis: Redis | null =
     config.redisUrl && (options.serving || config.storeKind === "clickhouse") ? await connectRedis(config.redisUrl) : null;
+  // Whether a DuckDB file was there before this start: it must then come with the secret its keys were made with.
+  const databaseExisted = config.storeKind === "duckdb" && config.dbPath !== ":memory:" && existsSync(config.dbPath);
   let opened: OpenedStore;
   try {
     opened = await openStore(config);
@@ -64,16 +66,15 @@ export async function openShared(config: Config, options: { serving: boolean; on
     throw error;
   }
   const { store } = opened;
-  if (store.dialect === "duckdb") {
-    try {
-      checkSecretOfDatabase(config.secret, config.dbPath);
-    } catch (error) {
-      redis?.disconnect();
-      await store.close();
-      throw error;
-    }
+  let keys: Keys;
+  try {
+    if (store.dialect === "duckdb") checkSecretOfDatabase(config.secret, config.dbPath);
+    keys = deriveKeys(loadSecret(config.secret, config.dbPath, databaseExisted));
+  } catch (error) {
+    redis?.disconnect();
+    await store.close();
+    throw error;
   }
-  const keys = deriveKeys(loadSecret(config.secret, config.dbPath));
   if (store.dialect === "clickhouse") {
     await claimSharedSecret(store, keys.fingerprint).catch(async (error: unknown) => {
       redis?.disconnect();

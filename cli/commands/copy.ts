@@ -24,7 +24,7 @@ export const copy: Command = {
     const target = await ClickHouseStore.open(clickHouseOptionsOf(config));
     try {
       // The keys and tokens copied were made with this database's secret: the servers must use the same one.
-      await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath)).fingerprint);
+      await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath, true)).fingerprint);
       const source = await DuckDbStore.open(config.dbPath);
       try {
         const started = Date.now();

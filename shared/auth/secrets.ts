@@ -36,11 +36,16 @@ export function deriveKeys(secret: string): Keys {
  * METRIGATE_SECRET when set; otherwise a random secret kept beside the database file (mode 0600),
  * created on first start. An in-memory database gets a secret that lives as long as the process.
  */
-export function loadSecret(envSecret: string | undefined, dbPath: string): string {
+export function loadSecret(envSecret: string | undefined, dbPath: string, databaseExisted = false): string {
   if (envSecret) return envSecret;
   if (dbPath === ":memory:") return randomBytes(32).toString("base64url");
   const file = `${dbPath}.secret`;
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  // A database without its secret file was made with METRIGATE_SECRET (or lost the file): a fresh secret
+  // would quietly invalidate every key and token in it.
+  if (databaseExisted) {
+    throw new InvalidInput(`METRIGATE_SECRET is not set and ${file} does not exist, yet the database does: its keys and tokens were made with a METRIGATE_SECRET; set it again.`);
+  }
   mkdirSync(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
@@ -56,8 +61,8 @@ export function checkSecretOfDatabase(envSecret: string | undefined, dbPath: str
   if (!envSecret || dbPath === ":memory:" || !existsSync(file)) return;
   if (constantTimeEqual(readFileSync(file, "utf8").trim(), envSecret)) return;
   throw new InvalidInput(
-    `METRIGATE_SECRET differs from the secret this database's keys and tokens were made with (${file}); ` +
-      `unset METRIGATE_SECRET, or set it to that file's contents.`,
+    `METRIGATE_SECRET differs from the secret kept beside this database (${file}); unset METRIGATE_SECRET, or set it ` +
+      `to that file's contents, or, if the keys and tokens were made with this METRIGATE_SECRET, remove that stray file.`,
   );
 }
 
