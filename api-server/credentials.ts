@@ -60,7 +60,8 @@ export function signInFields(body: { email?: unknown; password?: unknown }): { e
   for (const name of ["email", "password"] as const) {
     const value = body[name];
     if (value !== undefined && value !== null && typeof value !== "string") {
-      throw new BadParameter(name, `The ${name} must be a string (got ${Array.isArray(value) ? "a list" : `a ${typeof value}`}).`);
+      const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`;
+      throw new BadParameter(name, `The ${name} must be a string (got ${got}).`);
     }
   }
   return { email: body.email, password: body.password };

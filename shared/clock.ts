@@ -19,8 +19,12 @@ export function clockFromEnv(value: string | undefined): Clock {
   if (!value) return systemClock;
   // A date and a time with Z or an offset: `new Date` alone would also take "1" (2001) or "March 18, 2026".
   const instant = ISO_INSTANT.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
-  if (Number.isNaN(instant.getTime())) {
-    throw new InvalidInput(`METRIGATE_NOW must be an ISO-8601 instant such as 2026-03-18T15:30:00Z (got "${value}").`);
+  // A real calendar date (Date would roll 02-31 over into March) within the dates the APIs serve.
+  const [year, month, day] = value.trim().slice(0, 10).split("-").map(Number);
+  const real = new Date(Date.UTC(year, month - 1, day));
+  const valid = real.getUTCMonth() === month - 1 && real.getUTCDate() === day && year >= 1971 && year <= 2099;
+  if (Number.isNaN(instant.getTime()) || !valid) {
+    throw new InvalidInput(`METRIGATE_NOW must be an ISO-8601 instant from 1971 to 2099 such as 2026-03-18T15:30:00Z (got "${value}").`);
   }
   return fixedClock(instant);
 }

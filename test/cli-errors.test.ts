@@ -70,9 +70,9 @@ test("token create prints the token alone on standard output and, beside it, the
 });
 
 test("METRIGATE_NOW must be an ISO-8601 instant: a bare number or a date in words is refused by name", { timeout: 60_000 }, async () => {
-  for (const value of ["1", "March 18, 2026", "2026-03-18"]) {
+  for (const value of ["1", "March 18, 2026", "2026-03-18", "2026-02-31T10:00:00Z", "9999-12-31T23:59:59Z"]) {
     const pinned = await cli({ METRIGATE_NOW: value }, "alerts", "evaluate", "--workspace", "acme");
-    expect(pinned.stderr, value).toBe(`metrigate: METRIGATE_NOW must be an ISO-8601 instant such as 2026-03-18T15:30:00Z (got "${value}").\n`);
+    expect(pinned.stderr, value).toBe(`metrigate: METRIGATE_NOW must be an ISO-8601 instant from 1971 to 2099 such as 2026-03-18T15:30:00Z (got "${value}").\n`);
   }
   expect((await cli({ METRIGATE_NOW: "2026-03-18T15:30:00+05:30" }, "alerts", "evaluate", "--workspace", "acme")).code).toBe(0);
 });

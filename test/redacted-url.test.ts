@@ -26,6 +26,7 @@ test("settings that would publish a password, or a switch given an unknown word,
     "METRIGATE_PUBLIC_URL must not carry a user name or password; give the address only, such as https://metrics.example.com.",
   );
   expect(publicOrigin("https://metrics.example.com/")).toBe("https://metrics.example.com");
+  expect(() => publicOrigin("https://a.example/?x=1")).toThrow('METRIGATE_PUBLIC_URL must not have a query or fragment, got "https://a.example/?x=1".');
   expect(configFromEnv({ METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK: "true" }).clientDocuments.allowLoopback).toBe(true);
   expect(configFromEnv({}).clientDocuments.allowLoopback).toBe(false);
   expect(() => configFromEnv({ METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK: "maybe" })).toThrow('METRIGATE_OAUTH_CIMD_ALLOW_LOOPBACK must be 1 (on) or 0 (off), got "maybe".');

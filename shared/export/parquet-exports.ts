@@ -36,6 +36,10 @@ export function publicOrigin(value: string | undefined): string | undefined {
   }
   // It is written into every export link and the OAuth metadata: a password in it would be published.
   if (url.username || url.password) throw new InvalidInput("METRIGATE_PUBLIC_URL must not carry a user name or password; give the address only, such as https://metrics.example.com.");
+  // Paths are appended to it, and an OAuth issuer may carry neither (RFC 8414).
+  if (url.search || url.hash || value.includes("?") || value.includes("#")) {
+    throw new InvalidInput(`METRIGATE_PUBLIC_URL must not have a query or fragment, got "${value}".`);
+  }
   return value.replace(/\/+$/, "");
 }
 
