@@ -104,6 +104,9 @@ test("a repeated parameter: joined where the parameter takes a comma-separated l
   const repeated = await server.get("/api/v1/stats?range=7days&country=us&country=gb", { "X-Api-Key": acme.apiKey });
   expect(repeated.status).toBe(200);
   expect((repeated.body as { meta: { filters: { country: string[] } } }).meta.filters.country).toEqual(["US", "GB"]);
+  // axios's spelling of a list.
+  const bracketed = await server.get("/api/v1/stats?range=7days&country%5B%5D=us&country%5B%5D=gb", { "X-Api-Key": acme.apiKey });
+  expect((bracketed.body as { meta: { filters: { country: string[] } } }).meta.filters.country).toEqual(["US", "GB"]);
   const twice = await server.get("/api/v1/stats?range=7days&range=30days", { "X-Api-Key": acme.apiKey });
   expect(twice).toMatchObject({ status: 400, body: { success: false, error: "Parameter 'range' was given 2 times; give it once." } });
 });

@@ -24,8 +24,18 @@ export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): R
   if (endpoint.method !== "GET" && body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
     throw new MetrigateError("invalid_parameter", `The body must be a JSON object of parameters, not ${body === null ? "null" : Array.isArray(body) ? "a list" : `a ${typeof body}`}.`);
   }
-  const source = endpoint.method === "GET" ? objectOf(request.query) : objectOf(body);
+  const source = endpoint.method === "GET" ? bracketListsJoined(objectOf(request.query)) : objectOf(body);
   return coerceQuery(endpoint.params, { ...source, ...objectOf(request.params) });
+}
+
+/** `country[]=US&country[]=GB` (axios, PHP) read as the repeated `country` it stands for. */
+function bracketListsJoined(query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const name = key.endsWith("[]") ? key.slice(0, -2) : key;
+    out[name] = name in out ? [out[name], value].flat() : value;
+  }
+  return out;
 }
 
 /** CSV for `Accept: text/csv` or `format=csv` (CONTRACT §17). */
