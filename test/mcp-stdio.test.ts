@@ -89,7 +89,7 @@ test("once the client is gone, an unknown workspace and a half-given remote mode
   const missing = join(dir, "elsewhere", "metrigate.duckdb");
   const nowhere = spawnSync(process.execPath, [cli, "mcp"], { env: { ...env, METRIGATE_DB: missing }, encoding: "utf8", input: "" });
   expect(nowhere.stderr.trim()).toBe(
-    `metrigate: No database at ${missing} (METRIGATE_DB): set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one with \`metrigate seed\`.`,
+    `metrigate: No database at ${missing} (METRIGATE_DB): set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one (\`metrigate seed\` for the demo, \`metrigate workspace create\` and \`import\` for your own).`,
   );
   expect(nowhere.status).toBe(1);
   expect(existsSync(missing)).toBe(false);

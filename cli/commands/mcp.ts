@@ -60,9 +60,9 @@ async function serveLocal(env: NodeJS.ProcessEnv, workspace: string): Promise<nu
   // looked for rather than create an empty one there.
   const config = configFromEnv(env);
   const local = config.storeKind === "duckdb" && config.dbPath !== ":memory:";
-  const where = `${resolve(config.dbPath)} (METRIGATE_DB)`;
+  const where = `${resolve(config.dbPath)} (METRIGATE_DB${env.METRIGATE_DB ? "" : ", unset, so the default"})`;
   if (local && !existsSync(config.dbPath)) {
-    throw new InvalidInput(`No database at ${where}: set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one with \`metrigate seed\`.`);
+    throw new InvalidInput(`No database at ${where}: set METRIGATE_DB to your database's path in the assistant's MCP settings, or create one (\`metrigate seed\` for the demo, \`metrigate workspace create\` and \`import\` for your own).`);
   }
   await withRuntime(env, async (runtime) => {
     const found = await runtime.accounts.requireWorkspace(workspace).catch((error: unknown) => {
