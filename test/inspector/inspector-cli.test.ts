@@ -99,7 +99,11 @@ beforeAll(async () => {
   } finally {
     await seeding.close();
   }
-  for (let worker = 0; worker < CONCURRENCY; worker++) copyFileSync(stdioDb, `${stdioDb}.${worker}`);
+  // A database is copied with its secret, as any copy must be (the keys in it were made with it).
+  for (let worker = 0; worker < CONCURRENCY; worker++) {
+    copyFileSync(stdioDb, `${stdioDb}.${worker}`);
+    copyFileSync(`${stdioDb}.secret`, `${stdioDb}.${worker}.secret`);
+  }
   server = await startTestServer({ now: NOW });
   acme = await server.workspace("acme");
   await seedRows(server, "acme", ACME_ROWS);
