@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { NO_ANNOUNCEMENTS } from "../shared/announce/announcements.ts";
 import { Accounts } from "../shared/auth/accounts.ts";
-import { checkSecretOfDatabase, deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
+import { deriveKeys, loadSecret } from "../shared/auth/secrets.ts";
 import { clockFromEnv } from "../shared/clock.ts";
 import { configFromEnv } from "../shared/config.ts";
 import { Importer, scratchDirFor } from "../shared/import/importer.ts";
@@ -47,11 +47,10 @@ export async function withImporter<T>(env: NodeJS.ProcessEnv, fn: (importer: Imp
       await store.close();
     }
   }
-  checkSecretOfDatabase(config.secret, config.dbPath);
-  const databaseExisted = config.dbPath !== ":memory:" && existsSync(config.dbPath);
+  const existed = existsSync(config.dbPath);
   const store = await DuckDbStore.open(config.dbPath, { memoryLimit: IMPORT_MEMORY_LIMIT });
   try {
-    const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath, databaseExisted)), clock);
+    const accounts = new Accounts(store, deriveKeys(loadSecret(config.secret, config.dbPath, { existed })), clock);
     // This process caches no answers, so an import makes none stale.
     return await fn(new Importer({ store, accounts, engine: { invalidate: async () => undefined }, scratchDir }));
   } finally {

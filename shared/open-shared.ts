@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Redis } from "ioredis";
 import { connectRedis, RedisAnnouncements } from "./announce/announcements.ts";
-import { checkSecretOfDatabase, deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
+import { deriveKeys, loadSecret, type Keys } from "./auth/secrets.ts";
 import { claimSharedSecret } from "./auth/shared-secret.ts";
 import type { Config } from "./config.ts";
 import type { SharedExportFiles } from "./export/clickhouse-export-files.ts";
@@ -57,7 +57,7 @@ export async function openShared(config: Config, options: { serving: boolean; on
   const redis: Redis | null =
     config.redisUrl && (options.serving || config.storeKind === "clickhouse") ? await connectRedis(config.redisUrl) : null;
   // Whether a DuckDB file was there before this start: it must then come with the secret its keys were made with.
-  const databaseExisted = config.storeKind === "duckdb" && config.dbPath !== ":memory:" && existsSync(config.dbPath);
+  const existed = config.storeKind === "duckdb" && existsSync(config.dbPath);
   let opened: OpenedStore;
   try {
     opened = await openStore(config);
@@ -68,8 +68,7 @@ export async function openShared(config: Config, options: { serving: boolean; on
   const { store } = opened;
   let keys: Keys;
   try {
-    if (store.dialect === "duckdb") checkSecretOfDatabase(config.secret, config.dbPath);
-    keys = deriveKeys(loadSecret(config.secret, config.dbPath, databaseExisted));
+    keys = deriveKeys(loadSecret(config.secret, config.dbPath, store.dialect === "duckdb" ? { existed } : undefined));
   } catch (error) {
     redis?.disconnect();
     await store.close();

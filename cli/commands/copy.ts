@@ -1,7 +1,7 @@
 // `metrigate copy --to clickhouse` (CONTRACT §14): a DuckDB database's data, workspaces and credentials into
 // ClickHouse, idempotently.
 
-import { checkSecretOfDatabase, deriveKeys, loadSecret } from "../../shared/auth/secrets.ts";
+import { deriveKeys, loadSecret } from "../../shared/auth/secrets.ts";
 import { claimSharedSecret } from "../../shared/auth/shared-secret.ts";
 import { configFromEnv } from "../../shared/config.ts";
 import { copyAccounts, copyData } from "../../shared/store/copy.ts";
@@ -20,11 +20,10 @@ export const copy: Command = {
     const config = configFromEnv({ ...ctx.env, METRIGATE_STORE: "clickhouse" });
     // Loaded only here, so other commands start without the ClickHouse client.
     const { ClickHouseStore, clickHouseOptionsOf } = await import("../../shared/store/clickhouse.ts");
-    checkSecretOfDatabase(config.secret, config.dbPath);
     const target = await ClickHouseStore.open(clickHouseOptionsOf(config));
     try {
       // The keys and tokens copied were made with this database's secret: the servers must use the same one.
-      await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath, true)).fingerprint);
+      await claimSharedSecret(target, deriveKeys(loadSecret(config.secret, config.dbPath, { existed: true })).fingerprint);
       const source = await DuckDbStore.open(config.dbPath);
       try {
         const started = Date.now();

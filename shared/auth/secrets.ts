@@ -35,35 +35,32 @@ export function deriveKeys(secret: string): Keys {
 /**
  * METRIGATE_SECRET when set; otherwise a random secret kept beside the database file (mode 0600),
  * created on first start. An in-memory database gets a secret that lives as long as the process.
+ * `duckdbFile` (the database is that DuckDB file; `existed`: before this start) adds the file's own
+ * rule: keys and tokens work only with the secret they were made with, so a start that would quietly
+ * switch secrets is refused — a METRIGATE_SECRET other than the kept one, or none for a database made
+ * with one (no secret file beside it).
  */
-export function loadSecret(envSecret: string | undefined, dbPath: string, databaseExisted = false): string {
-  if (envSecret) return envSecret;
-  if (dbPath === ":memory:") return randomBytes(32).toString("base64url");
+export function loadSecret(envSecret: string | undefined, dbPath: string, duckdbFile?: { existed: boolean }): string {
+  if (dbPath === ":memory:") return envSecret || randomBytes(32).toString("base64url");
   const file = `${dbPath}.secret`;
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  // A database without its secret file was made with METRIGATE_SECRET (or lost the file): a fresh secret
-  // would quietly invalidate every key and token in it.
-  if (databaseExisted) {
+  const kept = existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
+  if (envSecret) {
+    if (duckdbFile && kept !== undefined && !constantTimeEqual(kept, envSecret)) {
+      throw new InvalidInput(
+        `METRIGATE_SECRET differs from the secret kept beside this database (${file}); unset METRIGATE_SECRET, or set it ` +
+          `to that file's contents, or, if the keys and tokens were made with this METRIGATE_SECRET, remove that stray file.`,
+      );
+    }
+    return envSecret;
+  }
+  if (kept !== undefined) return kept;
+  if (duckdbFile?.existed) {
     throw new InvalidInput(`METRIGATE_SECRET is not set and ${file} does not exist, yet the database does: its keys and tokens were made with a METRIGATE_SECRET; set it again.`);
   }
   mkdirSync(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString("base64url");
   writeFileSync(file, secret + "\n", { mode: 0o600, flag: "wx" });
   return secret;
-}
-
-/**
- * For a database that keeps its generated secret beside it: METRIGATE_SECRET, when set, must be that same
- * secret, or every key, token and export link made so far would stop working without a word.
- */
-export function checkSecretOfDatabase(envSecret: string | undefined, dbPath: string): void {
-  const file = `${dbPath}.secret`;
-  if (!envSecret || dbPath === ":memory:" || !existsSync(file)) return;
-  if (constantTimeEqual(readFileSync(file, "utf8").trim(), envSecret)) return;
-  throw new InvalidInput(
-    `METRIGATE_SECRET differs from the secret kept beside this database (${file}); unset METRIGATE_SECRET, or set it ` +
-      `to that file's contents, or, if the keys and tokens were made with this METRIGATE_SECRET, remove that stray file.`,
-  );
 }
 
 export function hmacHex(key: Buffer, value: string): string {
