@@ -4,6 +4,7 @@ import type { FastifyRequest } from "fastify";
 import type { Accounts, Principal } from "../shared/auth/accounts.ts";
 import type { Family } from "../shared/catalog/define.ts";
 import { BadParameter, Forbidden, Unauthorized } from "../shared/errors.ts";
+import { jsonKindOf } from "../shared/catalog/params.ts";
 
 export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -60,8 +61,7 @@ export function signInFields(body: { email?: unknown; password?: unknown }): { e
   for (const name of ["email", "password"] as const) {
     const value = body[name];
     if (value !== undefined && value !== null && typeof value !== "string") {
-      const got = Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`;
-      throw new BadParameter(name, `The ${name} must be a string (got ${got}).`);
+      throw new BadParameter(name, `The ${name} must be a string (got ${jsonKindOf(value)}).`);
     }
   }
   return { email: body.email, password: body.password };

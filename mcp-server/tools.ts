@@ -151,12 +151,12 @@ const NOTE_TOKENS = 300;
  */
 function toolResult(endpoint: AnyEndpoint, args: Record<string, unknown>, body: unknown, maxResultTokens: number, asCsv: boolean): CallToolResult {
   const tool = toolDefinition(endpoint);
-  const tabular = asCsv ? endpoint.tabular : undefined;
-  const render = tabular ? (fitted: Record<string, unknown>) => queryCsv(tabular, whole, fitted) : renderText;
   const lists = listPaths(tool.outputSchema);
   const callArgs = { ...args };
   const page = takePageRequest(callArgs, lists);
   const whole = wrapsBody(endpoint) ? { result: body } : (body as Record<string, unknown>);
+  const tabular = asCsv ? endpoint.tabular : undefined;
+  const render = tabular ? (fitted: Record<string, unknown>) => queryCsv(tabular, whole, fitted) : renderText;
   const paged = page ? applyPage(whole, page) : { body: whole, span: undefined };
   const spans = new Map(page && paged.span ? [[page.path, paged.span]] : []);
   const fitted = fitResult(paged.body, render, maxResultTokens - NOTE_TOKENS, spans);

@@ -1,24 +1,17 @@
 // The command line's own mistakes and the system's refusals, each as one line naming what to change.
 
-import { execFile } from "node:child_process";
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { cli as runCli, type CliResult } from "./support/processes.ts";
 
-const run = promisify(execFile);
 let dir: string;
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env: { ...process.env, METRIGATE_DB: join(dir, "m.duckdb"), ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+/** The command with this file's database, and `env` on top. */
+function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return runCli({ ...process.env, METRIGATE_DB: join(dir, "m.duckdb"), ...env }, ...args);
 }
 
 beforeAll(() => {

@@ -1,25 +1,18 @@
 // METRIGATE_SECRET against a database that keeps its generated secret beside it: a different one is
 // refused at start, by name, rather than silently breaking every key and token made so far.
 
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { cli as runCli, type CliResult } from "./support/processes.ts";
 
-const run = promisify(execFile);
 let dir: string;
 let db: string;
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["bin/metrigate.mjs", ...args], { env: { ...process.env, METRIGATE_DB: db, ...env }, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+/** The command with this file's database, and `env` on top. */
+function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliResult> {
+  return runCli({ ...process.env, METRIGATE_DB: db, ...env }, ...args);
 }
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Principal } from "../../shared/auth/accounts.ts";
 import type { AnyEndpoint } from "../../shared/catalog/define.ts";
 import { CATALOG } from "../../shared/catalog/index.ts";
-import { coerceQuery } from "../../shared/catalog/params.ts";
+import { coerceQuery, jsonKindOf } from "../../shared/catalog/params.ts";
 import { csvOf } from "../../shared/query/answer.ts";
 import { MetrigateError } from "../../shared/errors.ts";
 import type { Runtime } from "../../shared/runtime.ts";
@@ -22,7 +22,7 @@ export function requestParams(endpoint: AnyEndpoint, request: FastifyRequest): R
   // A body that is JSON but not an object (a list, null, a number) is not read as "no parameters".
   const { body } = request;
   if (endpoint.method !== "GET" && body !== undefined && (body === null || typeof body !== "object" || Array.isArray(body))) {
-    throw new MetrigateError("invalid_parameter", `The body must be a JSON object of parameters, not ${body === null ? "null" : Array.isArray(body) ? "a list" : `a ${typeof body}`}.`);
+    throw new MetrigateError("invalid_parameter", `The body must be a JSON object of parameters, not ${jsonKindOf(body)}.`);
   }
   const source = endpoint.method === "GET" ? bracketListsJoined(objectOf(request.query)) : objectOf(body);
   return coerceQuery(endpoint.params, { ...source, ...objectOf(request.params) });

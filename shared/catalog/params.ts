@@ -107,6 +107,13 @@ export function coerceQuery(schema: z.ZodObject, query: Record<string, unknown>)
   return out;
 }
 
+/** What kind of JSON value a body or field holds, for a sentence: "null", "a list", "an object", "a number"… */
+export function jsonKindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   // JSON has no spelling for Infinity (JSON.parse turns 1e309 into it); JSON.stringify would say null.
