@@ -5,7 +5,7 @@
 // previous period, rank and page. The two engines' SQL differs only where ENGINE_SQL and bucketSql say.
 
 import type { SqlParams } from "../store/store.ts";
-import { offsetSegments } from "../time/zoned.ts";
+import { offsetSegments, type OffsetSegment } from "../time/zoned.ts";
 import { DAY_MS, HOUR_MS, type Span } from "./periods.ts";
 import { timeGrainOf, type FilterOperator, type QueryRequest } from "./request.ts";
 import { sourcesFor, sqlFor, type Dialect, type FamilySpec, type SourceSpec, type TimeGrain } from "./vocabulary.ts";
@@ -97,8 +97,7 @@ class Binder {
 }
 
 /** DuckDB: local time as epoch ms, the instant plus the zone's offset in force (one CASE branch per change). */
-function localMsSql(time: string, zone: string, window: Span, binder: Binder): string {
-  const segments = offsetSegments(window.start, window.end, zone);
+function localMsSql(time: string, segments: readonly OffsetSegment[], binder: Binder): string {
   const epoch = `epoch_ms(${time})`;
   const offset = (ms: number) => binder.bind("tz", ms, "integer");
   if (segments.length === 1) return segments[0].offsetMs === 0 ? epoch : `(${epoch} + ${offset(segments[0].offsetMs)})`;
@@ -111,8 +110,8 @@ function localMsSql(time: string, zone: string, window: Span, binder: Binder): s
  * an hour (Lord Howe Island), the hour after the change starts at the change (02:30, or the second 01:30),
  * as `localHourStarts` has it, not at a 02:00 or 01:00 that the new offset would put before it.
  */
-function notBeforeOffsetChange(key: string, epoch: string, zone: string, window: Span, binder: Binder): string {
-  const changes = offsetSegments(window.start, window.end, zone).slice(1);
+function notBeforeOffsetChange(key: string, epoch: string, segments: readonly OffsetSegment[], binder: Binder): string {
+  const changes = segments.slice(1);
   if (changes.length === 0) return key;
   const at = changes.map((change) => binder.bind("tz", change.from, "integer"));
   const latest = at.map((from) => `WHEN ${epoch} >= ${from} THEN ${from}`).reverse();
@@ -130,7 +129,12 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
     const dayMs = (date: string) => `toInt64(toRelativeDayNum(${date})) * ${DAY_MS}`;
     switch (grain) {
       case "hour":
-        return notBeforeOffsetChange(`toInt64(toUnixTimestamp(toStartOfHour(${time}, ${tz}))) * 1000`, `toUnixTimestamp64Milli(${time})`, zone, window, binder);
+        return notBeforeOffsetChange(
+          `toInt64(toUnixTimestamp(toStartOfHour(${time}, ${tz}))) * 1000`,
+          `toUnixTimestamp64Milli(${time})`,
+          offsetSegments(window.start, window.end, zone),
+          binder,
+        );
       case "day":
         return dayMs(`toDate(${time}, ${tz})`);
       case "week":
@@ -139,10 +143,12 @@ function bucketSql(grain: TimeGrain, time: string, zone: string, window: Span, b
         return dayMs(`toStartOfMonth(${time}, ${tz})`);
     }
   }
-  const local = localMsSql(time, zone, window, binder);
+  // The zone's offsets over the window, worked out once for both uses.
+  const segments = offsetSegments(window.start, window.end, zone);
+  const local = localMsSql(time, segments, binder);
   switch (grain) {
     case "hour":
-      return notBeforeOffsetChange(`(epoch_ms(${time}) - ${local} % ${HOUR_MS})`, `epoch_ms(${time})`, zone, window, binder);
+      return notBeforeOffsetChange(`(epoch_ms(${time}) - ${local} % ${HOUR_MS})`, `epoch_ms(${time})`, segments, binder);
     case "day":
       return `(${local} // ${DAY_MS} * ${DAY_MS})`;
     case "week":
