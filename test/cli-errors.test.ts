@@ -1,6 +1,6 @@
 // The command line's own mistakes and the system's refusals, each as one line naming what to change.
 
-import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,4 +75,11 @@ test("seed makes only the demo workspace by itself: a mistyped name is refused, 
   expect(typo.code).toBe(1);
   expect(typo.stderr).toBe('metrigate: Workspace "acmetypo" does not exist; create it first with `metrigate workspace create acmetypo` (seed makes only "demo" by itself).\n');
   expect((await cli({}, "workspace", "suspend", "acmetypo")).stderr).toContain('Workspace "acmetypo" does not exist');
+});
+
+test("a key given as --api-key is warned about, pointing to the variable only where standard input cannot carry it", { timeout: 60_000 }, async () => {
+  const config = join(dir, "reports.json");
+  writeFileSync(config, JSON.stringify({ url: "http://127.0.0.1:1", reports: [{ name: "T", endpoint: "STATS", params: { range: "today" }, sheet: "S", cell: "A1" }] }));
+  const sync = await cli({ GOOGLE_APPLICATION_CREDENTIALS: "", GOOGLE_SERVICE_ACCOUNT_KEY: "" }, "sheets", "sync", "--spreadsheet", "x", "--config", config, "--api-key", "K");
+  expect(sync.stderr.split("\n")[0]).toBe("metrigate: warning: --api-key is visible to other users (ps) and kept in shell history; prefer METRIGATE_API_KEY.");
 });
